@@ -1,0 +1,1 @@
+"""User interfaces: the ``navarch`` command (Typer + Rich). No Kubernetes logic of its own."""

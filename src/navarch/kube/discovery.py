@@ -1,0 +1,185 @@
+"""Which resources a cluster serves: kind to URL plural and scope, cached per cluster.
+
+Every apply of a user's manifest needs to know that ``Deployment`` in ``apps/v1`` is the
+namespaced ``deployments``. Asking the server each time would double the requests; caching
+forever would miss a CRD installed after start. So the cache is filled once, and a lookup that
+misses refreshes it (a CRD installed later is then found), with concurrent misses sharing one
+refresh and refreshes spaced at least ``min_refresh_interval`` apart, so a reconciler retrying a
+manifest whose CRD is genuinely absent cannot flood the server.
+
+The cache is filled with aggregated discovery (``apidiscovery.k8s.io/v2``, GA since Kubernetes
+1.30): two requests, ``/api`` and ``/apis``, describe every group. Older servers answer those
+paths with the legacy lists instead; then each group version is fetched on its own.
+
+Parsing is pure (``parse_aggregated``, ``parse_resource_list``) and tested without a server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from navarch.kube.errors import UnknownKind
+from navarch.kube.resource import ResourceType, split_api_version
+
+AGGREGATED_ACCEPT = (
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
+)
+
+GetJSON = Callable[[str, str], Awaitable[dict[str, Any]]]
+
+
+def parse_aggregated(doc: dict[str, Any]) -> list[ResourceType] | None:
+    """Resource types from an APIGroupDiscoveryList, or None if ``doc`` is not one."""
+    if doc.get("kind") != "APIGroupDiscoveryList":
+        return None
+    found: list[ResourceType] = []
+    for group_doc in doc.get("items") or []:
+        group = (group_doc.get("metadata") or {}).get("name", "") or ""
+        for version_doc in group_doc.get("versions") or []:
+            version = version_doc.get("version", "")
+            for res in version_doc.get("resources") or []:
+                kind = (res.get("responseKind") or {}).get("kind")
+                plural = res.get("resource")
+                if not kind or not plural:
+                    continue
+                found.append(
+                    ResourceType(
+                        group=group,
+                        version=version,
+                        kind=kind,
+                        plural=plural,
+                        namespaced=res.get("scope") == "Namespaced",
+                        verbs=frozenset(res.get("verbs") or ()),
+                        subresources=frozenset(
+                            s.get("subresource", "") for s in res.get("subresources") or ()
+                        ),
+                    )
+                )
+    return found
+
+
+def parse_resource_list(doc: dict[str, Any]) -> list[ResourceType]:
+    """Resource types from a legacy APIResourceList (one group version)."""
+    group, version = split_api_version(doc.get("groupVersion", ""))
+    entries = doc.get("resources") or []
+    subresources: dict[str, set[str]] = {}
+    for res in entries:
+        name = res.get("name", "")
+        if "/" in name:
+            parent, sub = name.split("/", 1)
+            subresources.setdefault(parent, set()).add(sub)
+    return [
+        ResourceType(
+            group=group,
+            version=version,
+            kind=res["kind"],
+            plural=res["name"],
+            namespaced=bool(res.get("namespaced")),
+            verbs=frozenset(res.get("verbs") or ()),
+            subresources=frozenset(subresources.get(res["name"], ())),
+        )
+        for res in entries
+        if "/" not in res.get("name", "/") and res.get("kind")
+    ]
+
+
+class Discovery:
+    """The resource types one cluster serves, refreshed when a lookup misses."""
+
+    def __init__(
+        self, cluster: str, get_json: GetJSON, *, min_refresh_interval: float = 1.0
+    ) -> None:
+        self._cluster = cluster
+        self._get_json = get_json
+        self._min_interval = min_refresh_interval
+        self._by_kind: dict[tuple[str, str, str], ResourceType] = {}
+        self._by_plural: dict[tuple[str, str, str], ResourceType] = {}
+        self._loaded_at: float | None = None
+        self._refreshing: asyncio.Task[None] | None = None
+
+    async def resource_for(self, api_version: str, kind: str) -> ResourceType:
+        """The resource type of ``kind`` in ``api_version``; raises UnknownKind if not served."""
+        return await self._lookup(
+            lambda: self._by_kind,
+            (*split_api_version(api_version), kind),
+            f"the server has no resource for kind {kind} in {api_version} "
+            "(is its CRD installed, or is the apiVersion misspelt?)",
+        )
+
+    async def resource_for_plural(self, api_version: str, plural: str) -> ResourceType:
+        """The resource type served as ``plural`` in ``api_version`` (e.g. ``deployments``)."""
+        return await self._lookup(
+            lambda: self._by_plural,
+            (*split_api_version(api_version), plural),
+            f"the server has no resource {plural} in {api_version}",
+        )
+
+    async def _lookup(
+        self,
+        index: Callable[[], dict[tuple[str, str, str], ResourceType]],
+        key: tuple[str, str, str],
+        missing: str,
+    ) -> ResourceType:
+        found = index().get(key)
+        if found is None:
+            await self._refresh_after_miss()
+            found = index().get(key)
+        if found is None:
+            raise UnknownKind(missing, cluster=self._cluster, operation="discovery", code=404)
+        return found
+
+    def cached(self) -> list[ResourceType]:
+        return list(self._by_kind.values())
+
+    def invalidate(self) -> None:
+        self._loaded_at = None
+
+    async def refresh(self) -> None:
+        """Fetch everything the server serves now; concurrent callers share one fetch."""
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = asyncio.ensure_future(self._fetch())
+        await asyncio.shield(self._refreshing)
+
+    async def _refresh_after_miss(self) -> None:
+        if self._refreshing is not None and not self._refreshing.done():
+            await asyncio.shield(self._refreshing)
+            return
+        if self._loaded_at is not None:
+            wait = self._loaded_at + self._min_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        await self.refresh()
+
+    async def _fetch(self) -> None:
+        types: list[ResourceType] = []
+        for root in ("/api", "/apis"):
+            doc = await self._get_json(root, AGGREGATED_ACCEPT)
+            parsed = parse_aggregated(doc)
+            if parsed is None:
+                parsed = await self._fetch_legacy(root, doc)
+            types.extend(parsed)
+        self._store(types)
+        self._loaded_at = time.monotonic()
+
+    async def _fetch_legacy(self, root: str, doc: dict[str, Any]) -> list[ResourceType]:
+        if root == "/api":
+            paths = [f"/api/{v}" for v in doc.get("versions") or []]
+        else:
+            paths = [
+                f"/apis/{gv['groupVersion']}"
+                for group in doc.get("groups") or []
+                for gv in group.get("versions") or []
+            ]
+        docs = await asyncio.gather(*(self._get_json(p, "application/json") for p in paths))
+        return [t for d in docs for t in parse_resource_list(d)]
+
+    def _store(self, types: Iterable[ResourceType]) -> None:
+        by_kind: dict[tuple[str, str, str], ResourceType] = {}
+        by_plural: dict[tuple[str, str, str], ResourceType] = {}
+        for t in types:
+            by_kind.setdefault((t.group, t.version, t.kind), t)
+            by_plural[(t.group, t.version, t.plural)] = t
+        self._by_kind, self._by_plural = by_kind, by_plural

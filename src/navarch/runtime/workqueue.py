@@ -1,0 +1,189 @@
+"""A work queue with client-go's semantics, for asyncio.
+
+A controller learns *that* something changed (an informer event) and later works out *what* to
+do by reading the current state; so the queue holds keys, not events, and:
+
+- a key is queued at most once however often it is added while waiting (``dirty`` set);
+- a key is never handed to two workers at once: a key added while it is being processed is
+  parked and queued again when its worker calls ``done`` (``processing`` set);
+- ``add_rate_limited`` delays a key by the larger of a per-key exponential backoff (for a key
+  that keeps failing) and an overall token bucket (for the whole controller), and ``forget``
+  resets the key's backoff after a success;
+- ``add_after`` queues a key later (a requeue-after from a reconcile, or a periodic check).
+
+Order is FIFO among ready keys, so one busy key cannot starve the others. Delayed keys sit in a
+heap served by one timer task; nothing polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections import deque
+from collections.abc import Hashable
+from typing import Generic, TypeVar
+
+from navarch.kube import TokenBucket
+
+K = TypeVar("K", bound=Hashable)
+
+
+class ShutDown(Exception):
+    """The queue was shut down; workers should return."""
+
+
+class ExponentialBackoff:
+    """Per-key delay: ``base * 2**failures``, capped at ``cap`` (client-go's item limiter)."""
+
+    def __init__(self, base: float = 0.005, cap: float = 300.0) -> None:
+        self.base = base
+        self.cap = cap
+        self._failures: dict[Hashable, int] = {}
+
+    def when(self, key: Hashable) -> float:
+        failures = self._failures.get(key, 0)
+        self._failures[key] = failures + 1
+        return float(min(self.base * (2**failures), self.cap))
+
+    def forget(self, key: Hashable) -> None:
+        self._failures.pop(key, None)
+
+    def failures(self, key: Hashable) -> int:
+        return self._failures.get(key, 0)
+
+
+class RateLimiter:
+    """The default controller limiter: max(per-key exponential backoff, overall bucket)."""
+
+    def __init__(
+        self,
+        backoff: ExponentialBackoff | None = None,
+        bucket: TokenBucket | None = None,
+    ) -> None:
+        self.backoff = backoff if backoff is not None else ExponentialBackoff()
+        self.bucket = bucket if bucket is not None else TokenBucket(qps=10.0, burst=100)
+
+    def when(self, key: Hashable) -> float:
+        return max(self.backoff.when(key), self.bucket.reserve())
+
+    def forget(self, key: Hashable) -> None:
+        self.backoff.forget(key)
+
+    def failures(self, key: Hashable) -> int:
+        return self.backoff.failures(key)
+
+
+class WorkQueue(Generic[K]):
+    def __init__(self, rate_limiter: RateLimiter | None = None, *, name: str = "") -> None:
+        self.name = name
+        self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter()
+        self._queue: deque[K] = deque()
+        self._dirty: set[K] = set()
+        self._processing: set[K] = set()
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._shutting_down = False
+        self._delayed: list[tuple[float, int, K]] = []
+        self._seq = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    @property
+    def shutting_down(self) -> bool:
+        return self._shutting_down
+
+    def add(self, key: K) -> None:
+        """Queue ``key`` unless it is already waiting; park it if a worker holds it."""
+        if self._shutting_down or key in self._dirty:
+            return
+        self._dirty.add(key)
+        if key in self._processing:
+            return
+        self._queue.append(key)
+        self._wake()
+
+    def add_after(self, key: K, delay: float) -> None:
+        """Queue ``key`` once ``delay`` seconds have passed (at once if ``delay`` <= 0)."""
+        if self._shutting_down:
+            return
+        if delay <= 0:
+            self.add(key)
+            return
+        loop = asyncio.get_running_loop()
+        heapq.heappush(self._delayed, (loop.time() + delay, next(self._seq), key))
+        self._arm_timer()
+
+    def add_rate_limited(self, key: K) -> None:
+        """Queue ``key`` after its backoff (it failed); the backoff grows until ``forget``."""
+        self.add_after(key, self.rate_limiter.when(key))
+
+    def forget(self, key: K) -> None:
+        """Reset ``key``'s backoff (it succeeded). Does not remove it from the queue."""
+        self.rate_limiter.forget(key)
+
+    def num_requeues(self, key: K) -> int:
+        return self.rate_limiter.failures(key)
+
+    async def get(self) -> K:
+        """The next key to process; the caller must call ``done(key)`` when finished."""
+        while True:
+            if self._queue:
+                key = self._queue.popleft()
+                self._processing.add(key)
+                self._dirty.discard(key)
+                return key
+            if self._shutting_down:
+                raise ShutDown
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake()  # pass the wake-up this worker received to another one
+                raise
+
+    def done(self, key: K) -> None:
+        """Mark ``key`` finished; if it was added meanwhile, it is queued again now."""
+        self._processing.discard(key)
+        if key in self._dirty:
+            self._queue.append(key)
+            self._wake()
+
+    def shutdown(self) -> None:
+        """Stop handing out keys; waiting ``get`` calls raise ShutDown."""
+        self._shutting_down = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._delayed.clear()
+        self._wake(everyone=True)
+
+    def _wake(self, everyone: bool = False) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                if not everyone:
+                    return
+
+    def _arm_timer(self) -> None:
+        if not self._delayed:
+            return
+        loop = asyncio.get_running_loop()
+        due = self._delayed[0][0]
+        if self._timer is not None:
+            if self._timer.when() <= due:
+                return
+            self._timer.cancel()
+        self._timer = loop.call_at(due, self._release_due)
+
+    def _release_due(self) -> None:
+        self._timer = None
+        now = asyncio.get_running_loop().time()
+        while self._delayed and self._delayed[0][0] <= now:
+            _, _, key = heapq.heappop(self._delayed)
+            self.add(key)
+        self._arm_timer()

@@ -1,0 +1,196 @@
+"""`navarch local up/status/stop/start/down` as a user runs them, with kubectl against the fleet."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from pathlib import Path
+
+import psutil
+import pytest
+
+from navarch.toolchain import binary_path
+from navarch.toolchain.pins import KUBERNETES_VERSION
+from tests.e2e.conftest import Result, navarch, processes_using
+
+pytestmark = pytest.mark.e2e
+
+
+def status(state_dir: Path) -> dict[str, dict[str, object]]:
+    result = navarch("local", "status", "--state-dir", str(state_dir), "-o", "json")
+    assert result.code == 0, result.stderr
+    return {c["name"]: c for c in json.loads(result.stdout)["clusters"]}
+
+
+def test_up_kubectl_idempotent_up_stop_start_and_down(state_dir: Path) -> None:
+    up = navarch("local", "up", "--clusters", "3", "--state-dir", str(state_dir))
+    assert up.code == 0, up.stderr
+    for name in ("mgmt", "cluster-1", "cluster-2", "cluster-3"):
+        assert name in up.stdout
+
+    kubectl = subprocess.run(
+        [
+            str(binary_path("kubectl")),
+            "--kubeconfig",
+            str(state_dir / "kubeconfig"),
+            "--context",
+            "cluster-2",
+            "get",
+            "ns",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert kubectl.returncode == 0, kubectl.stderr
+    assert "kube-system" in kubectl.stdout
+
+    version = navarch(
+        "--context", "cluster-3", "version", env={"KUBECONFIG": str(state_dir / "kubeconfig")}
+    )
+    assert version.code == 0, version.stderr
+    assert "management cluster cluster-3 (https://127.0.0.1:" in version.stdout
+    assert f"Kubernetes {KUBERNETES_VERSION}" in version.stdout
+
+    first = status(state_dir)
+    assert set(first) == {"mgmt", "cluster-1", "cluster-2", "cluster-3"}
+    for cluster in first.values():
+        assert cluster["ready"] is True
+        assert cluster["version"] == KUBERNETES_VERSION
+        assert cluster["apiserverPid"] and cluster["controllerManagerPid"]
+
+    # a second up reuses everything; a larger N only adds
+    again = navarch("local", "up", "--clusters", "4", "--state-dir", str(state_dir))
+    assert again.code == 0, again.stderr
+    second = status(state_dir)
+    for name, cluster in first.items():
+        assert second[name]["apiserverPid"] == cluster["apiserverPid"], f"{name} was restarted"
+    assert second["cluster-4"]["ready"] is True
+
+    # stop and start keep the endpoint; a taken port is one clear error
+    assert navarch("local", "stop", "cluster-1", "--state-dir", str(state_dir)).code == 0
+    stopped = status(state_dir)["cluster-1"]
+    assert stopped["ready"] is False and stopped["apiserverPid"] is None
+    port = int(str(first["cluster-1"]["endpoint"]).rsplit(":", 1)[1])
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen()
+        blocked = navarch("local", "start", "cluster-1", "--state-dir", str(state_dir))
+    assert blocked.code == 1
+    assert f"port 127.0.0.1:{port} of cluster-1's API server is taken" in one_line_error(blocked)
+    assert navarch("local", "start", "cluster-1", "--state-dir", str(state_dir)).code == 0
+    restarted = status(state_dir)["cluster-1"]
+    assert restarted["ready"] is True and restarted["endpoint"] == first["cluster-1"]["endpoint"]
+
+    pids = [
+        int(p)
+        for c in status(state_dir).values()
+        for p in (c["apiserverPid"], c["controllerManagerPid"])
+        if p
+    ]
+    assert len(pids) == 10
+    down = navarch("local", "down", "--state-dir", str(state_dir))
+    assert down.code == 0, down.stderr
+    for pid in pids:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert processes_using(state_dir) == []
+    assert not state_dir.exists()
+
+
+def one_line_error(result: Result) -> str:
+    """The failure is exactly one `error:` line (progress lines aside) and a non-zero exit."""
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip() and not ln.startswith("[")]
+    assert len(lines) == 1, f"expected one line, got: {result.stderr!r}"
+    assert lines[0].startswith("error: ")
+    assert result.code != 0
+    return lines[0]
+
+
+def test_unknown_option() -> None:
+    result = navarch("local", "up", "--bogus")
+    assert result.code == 2
+    line = one_line_error(result)
+    assert "No such option: --bogus" in line and "navarch local up --help" in line
+
+
+def test_unwritable_state_dir(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = navarch("local", "up", "--clusters", "1", "--state-dir", str(blocker / "fleet"))
+    line = one_line_error(result)
+    assert f"cannot use {blocker / 'fleet'}" in line and "--state-dir" in line
+
+
+def test_missing_binary_starts_nothing(state_dir: Path) -> None:
+    result = navarch(
+        "local",
+        "up",
+        "--clusters",
+        "1",
+        "--state-dir",
+        str(state_dir),
+        env={"NAVARCH_KUBE_APISERVER": "/nonexistent/kube-apiserver"},
+    )
+    line = one_line_error(result)
+    assert "NAVARCH_KUBE_APISERVER=/nonexistent/kube-apiserver is not an executable" in line
+    assert processes_using(state_dir) == []
+
+
+def test_kubeconfig_that_does_not_parse(tmp_path: Path) -> None:
+    bad = tmp_path / "kubeconfig"
+    bad.write_text("clusters:\n- name: x\n  cluster: {server: [\n")
+    result = navarch("version", env={"KUBECONFIG": str(bad)})
+    line = one_line_error(result)
+    assert f"kubeconfig {bad} is not valid YAML (line" in line
+
+
+def test_status_without_a_fleet(tmp_path: Path) -> None:
+    result = navarch("local", "status", "--state-dir", str(tmp_path / "none"))
+    line = one_line_error(result)
+    assert "no fleet in" in line and "navarch local up" in line
+
+
+def test_a_cluster_that_fails_to_start_leaves_nothing_half_started(
+    tmp_path: Path, state_dir: Path
+) -> None:
+    # An apiserver wrapper that refuses to start cluster-2 only (as a broken flag would).
+    real = binary_path("kube-apiserver")
+    wrapper = tmp_path / "kube-apiserver"
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *"/navarch/cluster-2 "*|*"/navarch/cluster-2") '
+        'echo "refusing to start cluster-2 for the test" >&2; exit 1;; esac\n'
+        f'exec {real} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    result = navarch(
+        "local",
+        "up",
+        "--clusters",
+        "2",
+        "--state-dir",
+        str(state_dir),
+        env={"NAVARCH_KUBE_APISERVER": str(wrapper)},
+    )
+    line = one_line_error(result)
+    assert "cluster-2's kube-apiserver exited while starting" in line
+    assert "refusing to start cluster-2" in line
+    assert processes_using(state_dir) == [], "every process this up started is stopped again"
+
+
+def test_install_is_idempotent_and_checks_versions() -> None:
+    result = navarch("local", "install")
+    assert result.code == 0, result.stderr
+    for name in ("kube-apiserver", "kube-controller-manager", "kubectl", "etcd", "helm"):
+        assert f"{name} " in result.stderr and "already installed" in result.stderr
+    assert "compiling" not in result.stderr, "nothing is rebuilt when the versions match"
+
+
+def test_demo_starts_a_fleet_and_exit_tears_it_down(state_dir: Path) -> None:
+    result = navarch("demo", "--clusters", "1", "--exit", env={"NAVARCH_FLEET_DIR": str(state_dir)})
+    assert result.code == 0, result.stderr
+    assert "cluster-1" in result.stdout and "--context cluster-1 get namespaces" in result.stdout
+    assert "fleet removed" in result.stderr
+    assert processes_using(state_dir) == []

@@ -1,0 +1,350 @@
+"""The kube client against a real API server: CRUD, apply, typed errors, discovery, auth."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import uuid
+from typing import Any
+
+import pytest
+
+from navarch.kube import (
+    AlreadyExists,
+    Client,
+    ClusterConfig,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    UnknownKind,
+    Unreachable,
+)
+from tests.integration.conftest import NamespaceFactory, TestFleet
+from tests.integration.helpers import configmap, eventually
+
+pytestmark = pytest.mark.integration
+
+WIDGETS_CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "widgets.test.navarch.io"},
+    "spec": {
+        "group": "test.navarch.io",
+        "scope": "Namespaced",
+        "names": {
+            "plural": "widgets",
+            "singular": "widget",
+            "kind": "Widget",
+            "listKind": "WidgetList",
+        },
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "subresources": {"status": {}},
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "object", "properties": {"size": {"type": "integer"}}},
+                            "status": {
+                                "type": "object",
+                                "properties": {"phase": {"type": "string"}},
+                            },
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
+
+
+async def install_crd(client: Client, crd: dict[str, Any]) -> None:
+    await client.apply(crd)
+
+    async def established() -> bool:
+        got = await client.get(
+            "apiextensions.k8s.io/v1", "CustomResourceDefinition", crd["metadata"]["name"]
+        )
+        conditions = (got.get("status") or {}).get("conditions") or []
+        return any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
+
+    await eventually(established, what=f"CRD {crd['metadata']['name']} Established")
+
+
+async def test_create_get_list_replace_delete(
+    fleet: TestFleet, namespace: NamespaceFactory
+) -> None:
+    client = fleet.client("cluster-1")
+    ns = await namespace("cluster-1")
+    created = await client.create(configmap("a", ns, k="1"))
+    assert created["metadata"]["uid"]
+    got = await client.get("v1", "ConfigMap", "a", ns)
+    assert got["data"] == {"k": "1"}
+
+    got["data"]["k"] = "2"
+    replaced = await client.replace(got)
+    assert replaced["data"] == {"k": "2"}
+
+    stale = dict(got)  # still carries the old resourceVersion
+    with pytest.raises(Conflict, match="the object has been modified"):
+        await client.replace(stale)
+    with pytest.raises(AlreadyExists, match='"a" already exists'):
+        await client.create(configmap("a", ns))
+
+    for i in range(7):
+        await client.create(configmap(f"page-{i}", ns))
+    listed = await client.list("v1", "ConfigMap", ns, page_size=3)
+    # kube-root-ca.crt is added by the controller manager at some point; it is not ours
+    names = sorted(
+        o["metadata"]["name"] for o in listed.items if o["metadata"]["name"] != "kube-root-ca.crt"
+    )
+    assert names == sorted(["a", *(f"page-{i}" for i in range(7))])
+    assert int(listed.resource_version) > 0
+    assert all(o["kind"] == "ConfigMap" for o in listed.items)
+
+    await client.delete("v1", "ConfigMap", "a", ns)
+    with pytest.raises(NotFound) as info:
+        await client.get("v1", "ConfigMap", "a", ns)
+    assert str(info.value).startswith(f"cluster-1: get ConfigMap {ns}/a: ")
+
+
+async def test_server_side_apply_owns_fields_and_reports_conflicts(
+    fleet: TestFleet, namespace: NamespaceFactory
+) -> None:
+    client = fleet.client("cluster-1")
+    ns = await namespace("cluster-1")
+    applied = await client.apply(configmap("cfg", ns, mine="1"))
+    managers = {m["manager"] for m in applied["metadata"]["managedFields"]}
+    assert managers == {"navarch"}
+
+    # another manager takes the same field: apply without force is a conflict, force wins
+    await client.apply(configmap("cfg", ns, mine="other"), field_manager="someone-else", force=True)
+    with pytest.raises(Conflict, match="conflict"):
+        await client.apply(configmap("cfg", ns, mine="1"))
+    won = await client.apply(configmap("cfg", ns, mine="1"), force=True)
+    assert won["data"] == {"mine": "1"}
+
+    # applying the same thing again changes nothing
+    again = await client.apply(configmap("cfg", ns, mine="1"))
+    assert again["metadata"]["resourceVersion"] == won["metadata"]["resourceVersion"]
+
+    dry = await client.apply(configmap("cfg", ns, mine="dry"), dry_run=True)
+    assert dry["data"] == {"mine": "dry"}
+    assert (await client.get("v1", "ConfigMap", "cfg", ns))["data"] == {"mine": "1"}
+
+
+async def test_patch_types(fleet: TestFleet, namespace: NamespaceFactory) -> None:
+    client = fleet.client("cluster-1")
+    ns = await namespace("cluster-1")
+    await client.create(configmap("p", ns, a="1", b="2"))
+    merged = await client.patch(
+        "v1", "ConfigMap", "p", {"data": {"b": None, "c": "3"}}, namespace=ns
+    )
+    assert merged["data"] == {"a": "1", "c": "3"}
+    jsonpatched = await client.patch(
+        "v1",
+        "ConfigMap",
+        "p",
+        [{"op": "replace", "path": "/data/a", "value": "9"}],
+        namespace=ns,
+        patch_type="json",
+    )
+    assert jsonpatched["data"]["a"] == "9"
+    strategic = await client.patch(
+        "v1",
+        "ConfigMap",
+        "p",
+        {"metadata": {"labels": {"x": "y"}}},
+        namespace=ns,
+        patch_type="strategic",
+    )
+    assert strategic["metadata"]["labels"] == {"x": "y"}
+
+
+async def test_invalid_object_carries_the_servers_reason(
+    fleet: TestFleet, namespace: NamespaceFactory
+) -> None:
+    client = fleet.client("cluster-1")
+    ns = await namespace("cluster-1")
+    with pytest.raises(Invalid) as info:
+        await client.create(configmap("Not_A_Valid_Name", ns))
+    assert "Not_A_Valid_Name" in str(info.value)
+    assert any(c.get("field") == "metadata.name" for c in info.value.causes)
+
+
+async def test_crd_established_then_found_by_discovery_and_status_subresource(
+    fleet: TestFleet, namespace: NamespaceFactory
+) -> None:
+    client = fleet.client("cluster-2")
+    with pytest.raises(UnknownKind, match="no resource for kind Widget"):
+        await client.resource("test.navarch.io/v1", "Widget")
+    await install_crd(client, WIDGETS_CRD)
+    # the cache missed a moment ago; a new miss refreshes it and finds the CRD
+    widget_type = await client.resource("test.navarch.io/v1", "Widget")
+    assert widget_type.plural == "widgets" and "status" in widget_type.subresources
+
+    ns = await namespace("cluster-2")
+    widget = {
+        "apiVersion": "test.navarch.io/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "namespace": ns},
+        "spec": {"size": 3},
+    }
+    await client.apply(widget)
+    status = {**widget, "status": {"phase": "Ready"}}
+    del status["spec"]
+    await client.apply_status(status)
+    got = await client.get("test.navarch.io/v1", "Widget", "w", ns)
+    assert got["status"] == {"phase": "Ready"} and got["spec"] == {"size": 3}
+    managers = {(m["manager"], m.get("subresource", "")) for m in got["metadata"]["managedFields"]}
+    assert ("navarch-status", "status") in managers
+    assert ("navarch", "") in managers
+
+
+async def test_delete_with_foreground_propagation_waits_for_dependents(
+    fleet: TestFleet, namespace: NamespaceFactory
+) -> None:
+    client = fleet.client("cluster-1")
+    ns = await namespace("cluster-1")
+    owner = await client.create(configmap("owner", ns))
+    dependent = configmap("dependent", ns)
+    dependent["metadata"]["ownerReferences"] = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "name": "owner",
+            "uid": owner["metadata"]["uid"],
+            "blockOwnerDeletion": True,
+        }
+    ]
+    await client.create(dependent)
+    answer = await client.delete("v1", "ConfigMap", "owner", ns, propagation_policy="Foreground")
+    assert "foregroundDeletion" in answer["metadata"].get("finalizers", [])
+
+    async def both_gone() -> bool:
+        for name in ("owner", "dependent"):
+            try:
+                await client.get("v1", "ConfigMap", name, ns)
+                return False
+            except NotFound:
+                pass
+        return True
+
+    await eventually(both_gone, what="garbage collector removing owner and dependent")
+
+
+async def test_bearer_token_and_rbac_forbidden(
+    fleet: TestFleet, namespace: NamespaceFactory
+) -> None:
+    admin = fleet.client("cluster-1")
+    ns = await namespace("cluster-1")
+    await admin.create(
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "reader", "namespace": ns},
+        }
+    )
+    token_request = await admin.create_subresource(
+        "v1",
+        "ServiceAccount",
+        "reader",
+        "token",
+        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
+        namespace=ns,
+    )
+    token = token_request["status"]["token"]
+    base = fleet.fleet.cluster_config("cluster-1")
+    as_reader = Client(
+        ClusterConfig(
+            name="cluster-1-reader", server=base.server, ca_data=base.ca_data, token=token
+        )
+    )
+    try:
+        with pytest.raises(Forbidden) as info:
+            await as_reader.list("v1", "Secret", ns)
+        message = str(info.value)
+        assert f"system:serviceaccount:{ns}:reader" in message
+        assert token not in message
+    finally:
+        await as_reader.aclose()
+
+    bad = Client(
+        ClusterConfig(
+            name="cluster-1-bad", server=base.server, ca_data=base.ca_data, token="not-a-token"
+        )
+    )
+    try:
+        with pytest.raises(Unauthorized):
+            await bad.get("v1", "Namespace", ns)
+    finally:
+        await bad.aclose()
+
+
+async def test_unreachable_server_is_a_typed_error_naming_the_cluster() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = Client(ClusterConfig(name="nowhere", server=f"https://127.0.0.1:{port}"), timeout=3)
+    try:
+        with pytest.raises(Unreachable, match=r"^nowhere: get /version: cannot reach"):
+            await client.version()
+    finally:
+        await client.aclose()
+
+
+async def test_a_wrong_ca_fails_tls_instead_of_trusting(fleet: TestFleet) -> None:
+    one = fleet.fleet.cluster_config("cluster-1")
+    two = fleet.fleet.cluster_config("cluster-2")
+    mixed = Client(
+        ClusterConfig(
+            name="mixed",
+            server=one.server,
+            ca_data=two.ca_data,
+            client_cert_data=two.client_cert_data,
+            client_key_data=two.client_key_data,
+        ),
+        timeout=5,
+    )
+    try:
+        with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
+            await mixed.version()
+    finally:
+        await mixed.aclose()
+
+
+async def test_watch_sees_changes_after_a_resource_version(
+    fleet: TestFleet, namespace: NamespaceFactory
+) -> None:
+    client = fleet.client("cluster-1")
+    ns = await namespace("cluster-1")
+    start = await client.list("v1", "ConfigMap", ns)
+    name = f"w-{uuid.uuid4().hex[:6]}"
+    seen: list[tuple[str, str]] = []
+
+    async def consume() -> None:
+        events = client.watch(
+            "v1", "ConfigMap", namespace=ns, resource_version=start.resource_version
+        )
+        async with contextlib.aclosing(events):
+            async for event in events:
+                if event.object["metadata"]["name"] == name:
+                    seen.append((event.type, event.object.get("data", {}).get("v", "")))
+                if event.type == "DELETED":
+                    return
+
+    task = asyncio.create_task(consume())
+    try:
+        await client.create(configmap(name, ns, v="1"))
+        await client.patch("v1", "ConfigMap", name, {"data": {"v": "2"}}, namespace=ns)
+        await client.delete("v1", "ConfigMap", name, ns)
+        await asyncio.wait_for(task, timeout=30)
+    finally:
+        task.cancel()
+    assert seen == [("ADDED", "1"), ("MODIFIED", "2"), ("DELETED", "2")]
