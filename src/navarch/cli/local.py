@@ -135,6 +135,9 @@ def down(
 ) -> None:
     """Stop every process of the fleet and (unless --keep-files) delete its state."""
     fleet = fleet_at(state_dir)
+    if not fleet.exists():
+        progress(f"no fleet in {fleet.dir}: nothing to stop")
+        return
     pids = asyncio.run(fleet.down(keep_files=keep_files))
     progress(f"stopped {len(pids)} process(es)" + ("" if keep_files else f"; removed {fleet.dir}"))
 

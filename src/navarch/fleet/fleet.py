@@ -28,9 +28,10 @@ import os
 import shutil
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -143,13 +144,16 @@ class Fleet:
         if clusters < 0:
             raise FleetError("--clusters must be 0 or more")
         wanted = [MANAGEMENT, *managed_names(clusters), *names]
-        binaries = _binaries(controller_manager)
         self._prepare_dir()
         async with state.locked(self.dir / "fleet.lock"):
             current = state.load(self.state_file)
             for name in current.clusters:
                 if name not in wanted:
                     wanted.append(name)
+            # every binary is checked before the first process starts
+            binaries = _binaries(
+                controller_manager or any(c.controller_manager for c in current.clusters.values())
+            )
             started: list[ProcessRecord] = []
             try:
                 await self._ensure_etcd(current, binaries["etcd"], started)
@@ -244,11 +248,8 @@ class Fleet:
         names = ", ".join(c.name for c in to_start)
         self.report(f"starting kube-apiserver for {names}")
         begun = time.monotonic()
-        await asyncio.gather(
-            *(
-                self._start_apiserver(current, c, binaries["kube-apiserver"], started)
-                for c in to_start
-            )
+        await _all_or_none(
+            self._start_apiserver(current, c, binaries["kube-apiserver"], started) for c in to_start
         )
         self.report(f"API servers ready: {names} ({time.monotonic() - begun:.1f}s)")
 
@@ -287,6 +288,8 @@ class Fleet:
     async def _ensure_controller_managers(
         self, current: FleetState, binaries: dict[str, Path], started: list[ProcessRecord]
     ) -> None:
+        if "kube-controller-manager" not in binaries:
+            return
         for cluster in current.clusters.values():
             if not cluster.controller_manager or processes.find(cluster.kcm) is not None:
                 continue
@@ -359,10 +362,10 @@ class Fleet:
 
     async def start_cluster(self, name: str) -> None:
         """Start ``name`` again on the same port with the same data."""
-        binaries = _binaries(controller_manager=True)
         async with state.locked(self.dir / "fleet.lock"):
             current = state.load(self.state_file)
             cluster = self._cluster(current, name)
+            binaries = _binaries(cluster.controller_manager)
             if processes.find(current.etcd) is None:
                 raise FleetError(
                     f"the fleet's etcd is not running: run `navarch local up "
@@ -454,6 +457,16 @@ class Fleet:
             memory_bytes=processes.rss_bytes(cluster.apiserver) + processes.rss_bytes(cluster.kcm),
             controller_manager=cluster.controller_manager,
         )
+
+
+async def _all_or_none(coros: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run ``coros`` concurrently; on the first failure cancel the others and raise it."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for coro in coros:
+                group.create_task(coro)
+    except BaseExceptionGroup as group_error:
+        raise group_error.exceptions[0] from None
 
 
 def _binaries(controller_manager: bool) -> dict[str, Path]:

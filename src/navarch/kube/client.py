@@ -89,6 +89,12 @@ class WatchEvent:
     def resource_version(self) -> str:
         return str((self.object.get("metadata") or {}).get("resourceVersion") or "")
 
+    @property
+    def initial_events_end(self) -> bool:
+        """True for the bookmark that closes the initial events of a streaming list."""
+        annotations = (self.object.get("metadata") or {}).get("annotations") or {}
+        return annotations.get("k8s.io/initial-events-end") == "true"
+
 
 class _TokenFileAuth(httpx.Auth):
     """Bearer token read from a file and re-read when the file changes (rotated tokens)."""
@@ -367,6 +373,7 @@ class Client:
         allow_bookmarks: bool = True,
         resume: bool = True,
         max_backoff: float = 5.0,
+        send_initial_events: bool = False,
     ) -> AsyncGenerator[WatchEvent, None]:
         """Events after ``resource_version``, for as long as the caller iterates.
 
@@ -375,28 +382,38 @@ class Client:
         advance it), with backoff up to ``max_backoff`` while the server is unreachable, so the
         caller sees one uninterrupted stream. When the server says that resourceVersion is too
         old (410), ``Gone`` is raised: the caller must list again and watch from the new list.
+
+        With ``send_initial_events`` (a streaming list, Kubernetes' WatchList), the server first
+        sends every current object as ADDED, then a BOOKMARK annotated
+        ``k8s.io/initial-events-end``. Initial events are not in resourceVersion order, so a
+        connection lost before that bookmark is not resumed: Unreachable is raised instead.
         """
         rt = await self.resource(api_version, kind)
         path = rt.path(namespace=namespace)
         operation = _op("watch", kind, None, namespace)
         rv = resource_version
         backoff = 0.1
+        initial = send_initial_events
         while True:
             params = watch_params(
                 resource_version=rv,
                 label_selector=label_selector,
                 field_selector=field_selector,
                 timeout_seconds=timeout_seconds,
-                allow_bookmarks=allow_bookmarks,
+                allow_bookmarks=allow_bookmarks or initial,
             )
+            if initial:
+                params.update(sendInitialEvents="true", resourceVersionMatch="NotOlderThan")
             try:
                 async for event in self._watch_once(path, params, operation, timeout_seconds):
                     backoff = 0.1
-                    if event.resource_version:
+                    if initial and event.type == "BOOKMARK" and event.initial_events_end:
+                        initial = False
+                    if event.resource_version and not initial:
                         rv = event.resource_version
                     yield event
             except (Unreachable, ServerError, TooManyRequests) as exc:
-                if not resume:
+                if not resume or initial:
                     raise
                 _log.info(
                     "watch interrupted; resuming",
@@ -418,8 +435,15 @@ class Client:
         await self._bucket.acquire()
         timeout = httpx.Timeout(connect=10.0, read=timeout_seconds + 30.0, write=10.0, pool=10.0)
         try:
+            # identity: the server may gzip parts of a watch as separate gzip members (it does
+            # for the initial events of a streaming list), and httpx decodes only the first.
             async with self._http.stream(
-                "GET", path, params=params, timeout=timeout, extensions=self._extensions()
+                "GET",
+                path,
+                params=params,
+                timeout=timeout,
+                headers={"Accept-Encoding": "identity"},
+                extensions=self._extensions(),
             ) as response:
                 if response.is_error:
                     body = await response.aread()

@@ -96,7 +96,7 @@ def list_params(
         params["labelSelector"] = label_selector
     if field_selector:
         params["fieldSelector"] = field_selector
-    if resource_version is not None:
+    if resource_version:
         params["resourceVersion"] = resource_version
     if limit:
         params["limit"] = str(limit)

@@ -348,3 +348,29 @@ async def test_watch_sees_changes_after_a_resource_version(
     finally:
         task.cancel()
     assert seen == [("ADDED", "1"), ("MODIFIED", "2"), ("DELETED", "2")]
+
+
+async def test_streaming_list_ends_initial_events_with_a_bookmark(
+    fleet: TestFleet, namespace: NamespaceFactory
+) -> None:
+    client = fleet.client("cluster-2")
+    ns = await namespace("cluster-2")
+    for name in ("one", "two"):
+        await client.create(configmap(name, ns))
+    seen: list[tuple[str, str, bool]] = []
+    events = client.watch(
+        "v1", "ConfigMap", namespace=ns, resource_version="", send_initial_events=True
+    )
+    async with contextlib.aclosing(events):
+        async with asyncio.timeout(30):
+            async for event in events:
+                name = event.object["metadata"].get("name", "")
+                seen.append((event.type, name, event.initial_events_end))
+                if event.initial_events_end:
+                    await client.create(configmap("three", ns))
+                if name == "three":
+                    break
+    initial = [(t, n) for t, n, _ in seen[: seen.index(("BOOKMARK", "", True))]]
+    assert sorted(n for _, n in initial if n != "kube-root-ca.crt") == ["one", "two"]
+    assert {t for t, _ in initial} == {"ADDED"}
+    assert seen[-1] == ("ADDED", "three", False)

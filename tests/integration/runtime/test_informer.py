@@ -101,12 +101,16 @@ async def test_label_selector_limits_what_is_cached(
         assert informer.store.get(f"{ns}/plain") is None
 
 
-async def test_an_outage_mid_watch_loses_no_update(fleet: TestFleet) -> None:
-    cluster = "outage-watch"
+async def own_cluster_with_namespace(fleet: TestFleet, cluster: str, ns: str) -> Client:
+    """A cluster of the test's own (it will be stopped) with namespace ``ns`` in it."""
     client = await fleet.own_cluster(cluster)
-    ns = "counter"
-    with contextlib.suppress(KubeError):
-        await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    await client.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    return client
+
+
+async def test_an_outage_mid_watch_loses_no_update(fleet: TestFleet) -> None:
+    cluster, ns = "outage-watch", "counter"
+    client = await own_cluster_with_namespace(fleet, cluster, ns)
     await client.apply(configmap("counter", ns, v="0"), force=True)
     recorder = Recorder()
     informer = Informer(client, "v1", "ConfigMap", namespace=ns, max_backoff=0.5)
@@ -170,11 +174,8 @@ async def etcd(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> di
 
 
 async def test_a_410_after_compaction_relists_and_reports_what_was_missed(fleet: TestFleet) -> None:
-    cluster = "outage-gone"
-    client = await fleet.own_cluster(cluster)
-    ns = "gone"
-    with contextlib.suppress(KubeError):
-        await client.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    cluster, ns = "outage-gone", "gone"
+    client = await own_cluster_with_namespace(fleet, cluster, ns)
     for name in ("a", "b", "c"):
         await client.apply(configmap(name, ns, v="1"), force=True)
     recorder = Recorder()
