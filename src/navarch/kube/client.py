@@ -6,8 +6,12 @@ manifests name) as plain dicts, needs discovery that refreshes on a miss, server
 its own field manager, a watch that resumes from a resourceVersion and reports 410 as a typed
 error, and one rate limit and one TLS context per cluster shared across thousands of calls.
 Owning the ~400 lines that do that is simpler than bending a higher-level client into it, and
-httpx keeps an explicit transport seam, HTTP/2 (many watches over one TCP connection) and
-per-phase timeouts. This package is the only one that imports it (import-linter checks).
+httpx keeps an explicit transport seam, HTTP/2 and per-phase timeouts.
+
+HTTP/2 is the default, as in client-go: every request and watch to a cluster shares one TLS
+connection instead of one connection per concurrent call (measured here: 500 applies at
+concurrency 32 took 1.6 s over HTTP/2 against 2.9 s over HTTP/1.1, which re-handshakes as its
+pool churns). This package is the only one that imports it (import-linter checks).
 
 Every call:
 - waits for the cluster's token bucket (``qps``/``burst``), so no cluster is flooded;
@@ -126,7 +130,7 @@ class Client:
         qps: float = 50.0,
         burst: int = 100,
         timeout: float = 30.0,
-        http2: bool = False,
+        http2: bool = True,
         max_connections: int = 200,
         field_manager: str = FIELD_MANAGER,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -144,21 +148,25 @@ class Client:
             auth = _TokenFileAuth(config.token_file)
         verify = ssl_context(config) if config.server.startswith("https://") else False
         self._sni = config.tls_server_name
-        self._http = httpx.AsyncClient(
-            base_url=config.server,
-            headers=headers,
-            auth=auth,
-            verify=verify,
-            http2=http2,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
-            transport=transport,
-            trust_env=False,
-        )
+        settings: dict[str, Any] = {
+            "base_url": config.server,
+            "headers": headers,
+            "auth": auth,
+            "verify": verify,
+            "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            "limits": httpx.Limits(max_connections=max_connections, max_keepalive_connections=20),
+            "trust_env": False,
+        }
+        self._http = httpx.AsyncClient(http2=http2, transport=transport, **settings)
+        # Made on first need: see _send for when a request is repeated over HTTP/1.1.
+        self._http1_settings = settings if http2 and transport is None else None
+        self._http1: httpx.AsyncClient | None = None
         self.discovery = Discovery(self.name, self._get_json)
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._http1 is not None:
+            await self._http1.aclose()
 
     async def __aenter__(self) -> Client:
         return self
@@ -472,18 +480,7 @@ class Client:
     async def probe(self, path: str, *, timeout: float = 5.0) -> tuple[int, str]:
         """GET ``path`` (e.g. /readyz) and return (status code, body) whatever the code."""
         await self._bucket.acquire()
-        operation = f"GET {path}"
-        try:
-            async with asyncio.timeout(timeout):
-                response = await self._http.get(path, extensions=self._extensions())
-        except TimeoutError:
-            raise RequestTimeout(
-                f"no answer within {timeout:.0f}s", cluster=self.name, operation=operation
-            ) from None
-        except httpx.TransportError as exc:
-            raise Unreachable(
-                _describe(exc, self.server), cluster=self.name, operation=operation
-            ) from None
+        response = await self._send("GET", path, operation=f"GET {path}", timeout=timeout)
         return response.status_code, response.text
 
     async def version(self) -> KubeObject:
@@ -520,29 +517,16 @@ class Client:
         attempt = 0
         while True:
             await self._bucket.acquire()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise RequestTimeout(
-                    f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
-                )
-            try:
-                async with asyncio.timeout(remaining):
-                    response = await self._http.request(
-                        method,
-                        path,
-                        params=params,
-                        content=content,
-                        headers=headers,
-                        extensions=self._extensions(),
-                    )
-            except TimeoutError:
-                raise RequestTimeout(
-                    f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
-                ) from None
-            except httpx.TransportError as exc:
-                raise Unreachable(
-                    _describe(exc, self.server), cluster=self.name, operation=operation
-                ) from None
+            response = await self._send(
+                method,
+                path,
+                operation=operation,
+                timeout=deadline - time.monotonic(),
+                limit=self.timeout,
+                params=params,
+                content=content,
+                headers=headers,
+            )
             if not response.is_error:
                 result: KubeObject = response.json() if response.content else {}
                 return result
@@ -556,6 +540,48 @@ class Client:
             if not retryable or attempt >= 10 or time.monotonic() + wait >= deadline:
                 raise error
             await asyncio.sleep(wait)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        timeout: float,
+        limit: float | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """One request within ``timeout`` seconds; transport failures become typed errors.
+
+        Over HTTP/2, kube-apiserver answers an unauthenticated request and then closes the
+        connection (GOAWAY), and httpcore reports that as a terminated connection instead of
+        returning the 401 it received. Such a request is sent once more over HTTP/1.1, where
+        the answer arrives intact, so a bad token reads "Unauthorized", not "cannot reach".
+        ``limit`` is the deadline to name in a timeout error (default: ``timeout``).
+        """
+        late = RequestTimeout(
+            f"no answer within {limit or timeout:.0f}s", cluster=self.name, operation=operation
+        )
+        if timeout <= 0:
+            raise late
+        http = self._http
+        try:
+            async with asyncio.timeout(timeout):
+                try:
+                    return await http.request(method, path, extensions=self._extensions(), **kwargs)
+                except httpx.RemoteProtocolError as exc:
+                    if self._http1_settings is None or "ConnectionTerminated" not in str(exc):
+                        raise
+                    if self._http1 is None:
+                        self._http1 = httpx.AsyncClient(http2=False, **self._http1_settings)
+                    http = self._http1
+                    return await http.request(method, path, extensions=self._extensions(), **kwargs)
+        except TimeoutError:
+            raise late from None
+        except httpx.TransportError as exc:
+            raise Unreachable(
+                _describe(exc, self.server), cluster=self.name, operation=operation
+            ) from None
 
     def _status_error(self, code: int, body: bytes, operation: str) -> APIStatusError:
         status: dict[str, Any] | None = None

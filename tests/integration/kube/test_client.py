@@ -374,3 +374,24 @@ async def test_streaming_list_ends_initial_events_with_a_bookmark(
     assert sorted(n for _, n in initial if n != "kube-root-ca.crt") == ["one", "two"]
     assert {t for t, _ in initial} == {"ADDED"}
     assert seen[-1] == ("ADDED", "three", False)
+
+
+@pytest.mark.parametrize("http2", [True, False])
+async def test_both_http_versions_read_write_and_watch(
+    fleet: TestFleet, namespace: NamespaceFactory, http2: bool
+) -> None:
+    client = Client(fleet.fleet.cluster_config("cluster-1"), http2=http2)
+    try:
+        ns = await namespace("cluster-1")
+        listed = await client.list("v1", "ConfigMap", ns)
+        await client.apply(configmap("v", ns, k="1"))
+        events = client.watch(
+            "v1", "ConfigMap", namespace=ns, resource_version=listed.resource_version
+        )
+        async with contextlib.aclosing(events), asyncio.timeout(30):
+            async for event in events:
+                if event.object["metadata"]["name"] == "v":
+                    assert event.type == "ADDED"
+                    break
+    finally:
+        await client.aclose()
