@@ -6,12 +6,13 @@ manifests name) as plain dicts, needs discovery that refreshes on a miss, server
 its own field manager, a watch that resumes from a resourceVersion and reports 410 as a typed
 error, and one rate limit and one TLS context per cluster shared across thousands of calls.
 Owning the ~400 lines that do that is simpler than bending a higher-level client into it, and
-httpx keeps an explicit transport seam, HTTP/2 and per-phase timeouts.
+httpx keeps an explicit transport seam, HTTP/2 and per-phase timeouts. navarch.kube is the only
+package that imports httpx (import-linter checks).
 
 HTTP/2 is the default, as in client-go: every request and watch to a cluster shares one TLS
 connection instead of one connection per concurrent call (measured here: 500 applies at
 concurrency 32 took 1.6 s over HTTP/2 against 2.9 s over HTTP/1.1, which re-handshakes as its
-pool churns). This package is the only one that imports it (import-linter checks).
+pool churns).
 
 Every call:
 - waits for the cluster's token bucket (``qps``/``burst``), so no cluster is flooded;

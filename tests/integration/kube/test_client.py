@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -240,7 +243,7 @@ async def test_delete_with_foreground_propagation_waits_for_dependents(
 
 
 async def test_bearer_token_and_rbac_forbidden(
-    fleet: TestFleet, namespace: NamespaceFactory
+    fleet: TestFleet, namespace: NamespaceFactory, tmp_path: Path
 ) -> None:
     admin = fleet.client("cluster-1")
     ns = await namespace("cluster-1")
@@ -274,6 +277,24 @@ async def test_bearer_token_and_rbac_forbidden(
         assert token not in message
     finally:
         await as_reader.aclose()
+
+    # the same token from a file, re-read when the file is rotated
+    token_file = tmp_path / "token"
+    token_file.write_text("stale-token")
+    from_file = Client(
+        ClusterConfig(
+            name="cluster-1-file", server=base.server, ca_data=base.ca_data, token_file=token_file
+        )
+    )
+    try:
+        with pytest.raises(Unauthorized):
+            await from_file.get("v1", "ServiceAccount", "reader", ns)
+        token_file.write_text(token + "\n")
+        os.utime(token_file, (time.time() + 5, time.time() + 5))  # a new mtime, for sure
+        with pytest.raises(Forbidden):  # authenticated now; RBAC still says no
+            await from_file.get("v1", "ServiceAccount", "reader", ns)
+    finally:
+        await from_file.aclose()
 
     bad = Client(
         ClusterConfig(
