@@ -55,7 +55,6 @@ async def run(fleet: Fleet) -> dict[str, Any]:
     floor = httpx.AsyncClient(
         base_url=config.server,
         verify=ssl_context(config),
-        http2=True,
         timeout=30,
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=20),
     )

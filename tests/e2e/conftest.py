@@ -2,40 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
 import pytest
 
-NAVARCH = Path(sys.executable).with_name("navarch")
-
-
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def error_lines(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.startswith("error:")]
-
-
-def navarch(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> Result:
-    proc = subprocess.run(
-        [str(NAVARCH), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+from tests.cli import navarch
 
 
 def processes_using(path: Path) -> list[psutil.Process]:

@@ -12,7 +12,8 @@ import pytest
 
 from navarch.toolchain import binary_path
 from navarch.toolchain.pins import KUBERNETES_VERSION
-from tests.e2e.conftest import Result, navarch, processes_using
+from tests.cli import navarch
+from tests.e2e.conftest import processes_using
 
 pytestmark = pytest.mark.e2e
 
@@ -79,7 +80,7 @@ def test_up_kubectl_idempotent_up_stop_start_and_down(state_dir: Path) -> None:
         squatter.listen()
         blocked = navarch("local", "start", "cluster-1", "--state-dir", str(state_dir))
     assert blocked.code == 1
-    assert f"port 127.0.0.1:{port} of cluster-1's API server is taken" in one_line_error(blocked)
+    assert f"port 127.0.0.1:{port} of cluster-1's API server is taken" in blocked.one_line_error()
     assert navarch("local", "start", "cluster-1", "--state-dir", str(state_dir)).code == 0
     restarted = status(state_dir)["cluster-1"]
     assert restarted["ready"] is True and restarted["endpoint"] == first["cluster-1"]["endpoint"]
@@ -99,19 +100,10 @@ def test_up_kubectl_idempotent_up_stop_start_and_down(state_dir: Path) -> None:
     assert not state_dir.exists()
 
 
-def one_line_error(result: Result) -> str:
-    """The failure is exactly one `error:` line (progress lines aside) and a non-zero exit."""
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip() and not ln.startswith("[")]
-    assert len(lines) == 1, f"expected one line, got: {result.stderr!r}"
-    assert lines[0].startswith("error: ")
-    assert result.code != 0
-    return lines[0]
-
-
 def test_unknown_option() -> None:
     result = navarch("local", "up", "--bogus")
     assert result.code == 2
-    line = one_line_error(result)
+    line = result.one_line_error()
     assert "No such option: --bogus" in line and "navarch local up --help" in line
 
 
@@ -119,7 +111,7 @@ def test_unwritable_state_dir(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     result = navarch("local", "up", "--clusters", "1", "--state-dir", str(blocker / "fleet"))
-    line = one_line_error(result)
+    line = result.one_line_error()
     assert f"cannot use {blocker / 'fleet'}" in line and "--state-dir" in line
 
 
@@ -133,7 +125,7 @@ def test_missing_binary_starts_nothing(state_dir: Path) -> None:
         str(state_dir),
         env={"NAVARCH_KUBE_APISERVER": "/nonexistent/kube-apiserver"},
     )
-    line = one_line_error(result)
+    line = result.one_line_error()
     assert "NAVARCH_KUBE_APISERVER=/nonexistent/kube-apiserver is not an executable" in line
     assert processes_using(state_dir) == []
 
@@ -142,13 +134,13 @@ def test_kubeconfig_that_does_not_parse(tmp_path: Path) -> None:
     bad = tmp_path / "kubeconfig"
     bad.write_text("clusters:\n- name: x\n  cluster: {server: [\n")
     result = navarch("version", env={"KUBECONFIG": str(bad)})
-    line = one_line_error(result)
+    line = result.one_line_error()
     assert f"kubeconfig {bad} is not valid YAML (line" in line
 
 
 def test_status_without_a_fleet(tmp_path: Path) -> None:
     result = navarch("local", "status", "--state-dir", str(tmp_path / "none"))
-    line = one_line_error(result)
+    line = result.one_line_error()
     assert "no fleet in" in line and "navarch local up" in line
 
 
@@ -174,7 +166,7 @@ def test_a_cluster_that_fails_to_start_leaves_nothing_half_started(
         str(state_dir),
         env={"NAVARCH_KUBE_APISERVER": str(wrapper)},
     )
-    line = one_line_error(result)
+    line = result.one_line_error()
     assert "cluster-2's kube-apiserver exited while starting" in line
     assert "refusing to start cluster-2" in line
     assert processes_using(state_dir) == [], "every process this up started is stopped again"

@@ -1,6 +1,6 @@
 """One local fleet of real control planes for the whole test session.
 
-``fleet`` starts mgmt and cluster-1..2 in a temporary state directory (processes die with the
+``fleet`` starts mgmt and cluster-1..3 in a temporary state directory (processes die with the
 test run if it is killed) and tears them down at the end; or, with ``NAVARCH_TEST_FLEET=DIR``, uses
 the fleet already running in DIR and leaves it running (handy while iterating on one test).
 
@@ -22,7 +22,7 @@ from navarch.fleet import Fleet
 from navarch.kube import Client, KubeError
 from navarch.toolchain import MissingBinaryError, binary_path
 
-MANAGED = 2
+MANAGED = 3
 
 
 class TestFleet:

@@ -16,11 +16,10 @@ from typing import Annotated
 
 import platformdirs
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from navarch import toolchain
-from navarch.cli.output import OutputFormat, human_bytes, progress
+from navarch.cli.output import OutputFormat, console, human_bytes, progress
 from navarch.fleet import Fleet, FleetError, FleetStatus
 
 app = typer.Typer(
@@ -28,7 +27,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-_out = Console(soft_wrap=True)
+_out = console()
 
 
 def default_state_dir() -> Path:

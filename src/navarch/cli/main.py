@@ -12,12 +12,14 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
+import yaml
 
 from navarch import __version__, log
-from navarch.cli import errors, local
-from navarch.cli.output import progress
-from navarch.kube import Client, load_kubeconfig
+from navarch.admin import install as crd_install
+from navarch.cli import clusters, errors, local
+from navarch.cli.context import Globals, management_client, management_config
+from navarch.cli.output import console, progress
+from navarch.manager import ManagerOptions, run_manager
 
 app = typer.Typer(
     help="Navarch keeps the same add-ons on a fleet of Kubernetes clusters (Sveltos API).",
@@ -26,12 +28,11 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(local.app, name="local")
+app.add_typer(clusters.register_app, name="register")
+app.add_typer(clusters.deregister_app, name="deregister")
+app.add_typer(clusters.get_app, name="get")
 
-_out = Console(soft_wrap=True, highlight=False)
-
-
-class Globals:
-    context: str | None = None
+_out = console()
 
 
 @app.callback()
@@ -43,7 +44,8 @@ def _global_options(
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "warning",
 ) -> None:
     Globals.context = context
-    log.configure(log_level.upper())
+    Globals.log_level = log_level.upper()
+    log.configure(Globals.log_level)
 
 
 @app.command()
@@ -52,12 +54,70 @@ def version() -> None:
     _out.print(f"navarch {__version__}")
 
     async def server() -> str:
-        config = load_kubeconfig().cluster_config(Globals.context)
-        async with Client(config, timeout=10.0) as client:
+        async with management_client(timeout=10.0) as client:
             info = await client.version()
-        return f"{config.name} ({config.server}): Kubernetes {info.get('gitVersion', '?')}"
+        return f"{client.name} ({client.server}): Kubernetes {info.get('gitVersion', '?')}"
 
     _out.print(f"management cluster {asyncio.run(server())}")
+
+
+@app.command()
+def install(
+    print_only: Annotated[
+        bool, typer.Option("--print", help="Print the CRDs as YAML; change nothing.")
+    ] = False,
+) -> None:
+    """Install or upgrade Navarch's CRDs in the management cluster (idempotent)."""
+    if print_only:
+        docs = crd_install.crd_manifests()
+        _out.print(yaml.safe_dump_all(docs, sort_keys=False), end="")
+        return
+
+    async def run() -> None:
+        async with management_client() as client:
+            progress(f"installing CRDs into {client.name} ({client.server})")
+            await crd_install.install(client, progress)
+
+    asyncio.run(run())
+
+
+@app.command()
+def manager(
+    probe_interval: Annotated[
+        float, typer.Option(help="Seconds between two probes of a cluster.", min=0.1)
+    ] = 60.0,
+    leader_elect: Annotated[
+        bool, typer.Option(help="Contend for the Lease projectsveltos/navarch-manager.")
+    ] = True,
+    lease_duration: Annotated[
+        float, typer.Option("--leader-elect-lease-duration", help="Seconds.", min=1)
+    ] = 15.0,
+    renew_deadline: Annotated[
+        float, typer.Option("--leader-elect-renew-deadline", help="Seconds.", min=0.5)
+    ] = 10.0,
+    retry_period: Annotated[
+        float, typer.Option("--leader-elect-retry-period", help="Seconds.", min=0.1)
+    ] = 2.0,
+    workers: Annotated[int, typer.Option(help="Parallel probes.", min=1)] = 10,
+    log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
+) -> None:
+    """Run the management-side controllers (SveltosCluster, ClusterSet, Set)."""
+    # the manager logs at info unless debug was asked for
+    log.configure("DEBUG" if Globals.log_level == "DEBUG" else "INFO", fmt=log_format)
+    if not lease_duration > renew_deadline > retry_period:
+        raise typer.BadParameter(
+            "need --leader-elect-lease-duration > --leader-elect-renew-deadline > "
+            "--leader-elect-retry-period"
+        )
+    options = ManagerOptions(
+        probe_interval=probe_interval,
+        leader_elect=leader_elect,
+        lease_duration=lease_duration,
+        renew_deadline=renew_deadline,
+        retry_period=retry_period,
+        workers=workers,
+    )
+    asyncio.run(run_manager(management_config(), options))
 
 
 @app.command()

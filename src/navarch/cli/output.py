@@ -6,6 +6,8 @@ import enum
 import sys
 import time
 
+from rich.console import Console
+
 _STARTED = time.monotonic()
 
 
@@ -29,3 +31,8 @@ def human_bytes(count: int) -> str:
 def progress(message: str) -> None:
     """A progress line on stderr, stamped with the seconds since the command started."""
     print(f"[{time.monotonic() - _STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def console() -> Console:
+    """A console for results on stdout; wide when piped, so table rows never wrap."""
+    return Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 4096)

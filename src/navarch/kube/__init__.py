@@ -34,6 +34,7 @@ from navarch.kube.kubeconfig import (
     load_kubeconfig,
     merge_kubeconfigs,
     parse_kubeconfig,
+    token_kubeconfig,
 )
 from navarch.kube.ratelimit import TokenBucket
 from navarch.kube.resource import KubeObject, ResourceType, object_key, split_api_version
@@ -72,4 +73,5 @@ __all__ = [
     "object_key",
     "parse_kubeconfig",
     "split_api_version",
+    "token_kubeconfig",
 ]

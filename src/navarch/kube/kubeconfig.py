@@ -49,6 +49,25 @@ class ClusterConfig:
         return merge_kubeconfigs([self], current=context or self.name, names=[context])
 
 
+def token_kubeconfig(
+    config: ClusterConfig, *, namespace: str, user: str, token: str
+) -> dict[str, Any]:
+    """A kubeconfig that reaches ``config``'s server as ``user`` with a bearer ``token``.
+
+    The user entry is named after the service account and the context's namespace is the
+    service account's, which is how a token's owner is found again when it must be renewed.
+    """
+    return ClusterConfig(
+        name=user,
+        server=config.server,
+        ca_data=config.ca_data,
+        insecure_skip_tls_verify=config.insecure_skip_tls_verify,
+        tls_server_name=config.tls_server_name,
+        token=token,
+        namespace=namespace,
+    ).to_kubeconfig()
+
+
 def merge_kubeconfigs(
     configs: list[ClusterConfig], *, current: str, names: list[str | None] | None = None
 ) -> dict[str, Any]:

@@ -67,7 +67,6 @@ class LeaderElector:
         self.release_on_exit = release_on_exit
         self._observed_spec: dict[str, Any] | None = None
         self._observed_at = 0.0
-        self._lease: KubeObject | None = None
         self.is_leader = False
 
     async def run(self, leading: Callable[[], Awaitable[T]]) -> T:
@@ -119,6 +118,12 @@ class LeaderElector:
         duration = float(spec.get("leaseDurationSeconds") or self.lease_duration)
         held_by_other = holder not in ("", self.identity)
         if held_by_other and self._observed_at + duration > time.monotonic():
+            if self.is_leader:
+                _log.warning(
+                    "the lease is held by another candidate",
+                    lease=f"{self.namespace}/{self.name}",
+                    holder=holder,
+                )
             self.is_leader = False
             return False
         new_spec = {
@@ -131,42 +136,50 @@ class LeaderElector:
         }
         lease["spec"] = new_spec
         try:
-            self._lease = await self.client.replace(lease)
+            updated = await self.client.replace(lease)
         except Conflict:
+            _log.info(
+                "lease changed under us; will read it again",
+                lease=f"{self.namespace}/{self.name}",
+                identity=self.identity,
+            )
             return False
         except KubeError as exc:
             _log.warning(
                 "cannot update lease", lease=f"{self.namespace}/{self.name}", error=str(exc)
             )
             return False
-        self._observe(self._lease)
+        self._observe(updated)
         self.is_leader = True
         return True
 
     async def release(self) -> None:
         """Give the Lease up so that another candidate takes over at once."""
-        if self._lease is None:
+        if not self.is_leader:
             return
-        lease = dict(self._lease)
-        spec = dict(lease.get("spec") or {})
-        if spec.get("holderIdentity") != self.identity:
-            return
-        now = micro_time()
-        lease["spec"] = {
-            "holderIdentity": "",
-            "leaseDurationSeconds": 1,
-            "acquireTime": now,
-            "renewTime": now,
-            "leaseTransitions": spec.get("leaseTransitions") or 0,
-        }
+        self.is_leader = False
         try:
+            # read it fresh: a renewal cancelled mid-flight may have moved its resourceVersion
+            lease = await self.client.get(
+                "coordination.k8s.io/v1", "Lease", self.name, self.namespace
+            )
+            spec = dict(lease.get("spec") or {})
+            if spec.get("holderIdentity") != self.identity:
+                return
+            now = micro_time()
+            lease["spec"] = {
+                "holderIdentity": "",
+                "leaseDurationSeconds": 1,
+                "acquireTime": now,
+                "renewTime": now,
+                "leaseTransitions": spec.get("leaseTransitions") or 0,
+            }
             await self.client.replace(lease)
             _log.info(
                 "released leadership", lease=f"{self.namespace}/{self.name}", identity=self.identity
             )
         except KubeError as exc:
             _log.warning("cannot release lease; it will expire", error=str(exc))
-        self.is_leader = False
 
     async def _create(self, now: float) -> bool:
         lease: KubeObject = {
@@ -182,13 +195,13 @@ class LeaderElector:
             },
         }
         try:
-            self._lease = await self.client.create(lease)
+            created = await self.client.create(lease)
         except AlreadyExists:
             return False
         except KubeError as exc:
             _log.warning("cannot create lease", error=str(exc))
             return False
-        self._observe(self._lease)
+        self._observe(created)
         self.is_leader = True
         return True
 
@@ -216,4 +229,9 @@ class LeaderElector:
             async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
                 return await self.try_acquire_or_renew()
         except TimeoutError:
+            _log.warning(
+                "lease renewal timed out",
+                lease=f"{self.namespace}/{self.name}",
+                identity=self.identity,
+            )
             return False

@@ -9,7 +9,11 @@ do by reading the current state; so the queue holds keys, not events, and:
 - ``add_rate_limited`` delays a key by the larger of a per-key exponential backoff (for a key
   that keeps failing) and an overall token bucket (for the whole controller), and ``forget``
   resets the key's backoff after a success;
-- ``add_after`` queues a key later (a requeue-after from a reconcile, or a periodic check).
+- ``add_after`` queues a key later (a requeue-after from a reconcile, or a periodic check). A
+  key waits in the delay heap at most once: adding it again with a later time changes nothing,
+  with an earlier time moves it up. Without this, every event-driven reconcile that ends in
+  "requeue after 60 s" would start one more periodic chain, and a key's rate would grow with
+  the number of events it ever had.
 
 Order is FIFO among ready keys, so one busy key cannot starve the others. Delayed keys sit in a
 heap served by one timer task; nothing polls.
@@ -84,6 +88,7 @@ class WorkQueue(Generic[K]):
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._shutting_down = False
         self._delayed: list[tuple[float, int, K]] = []
+        self._due: dict[K, float] = {}  # when each delayed key is due (its live heap entry)
         self._seq = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
 
@@ -111,8 +116,11 @@ class WorkQueue(Generic[K]):
         if delay <= 0:
             self.add(key)
             return
-        loop = asyncio.get_running_loop()
-        heapq.heappush(self._delayed, (loop.time() + delay, next(self._seq), key))
+        due = asyncio.get_running_loop().time() + delay
+        if key in self._due and self._due[key] <= due:
+            return
+        self._due[key] = due
+        heapq.heappush(self._delayed, (due, next(self._seq), key))
         self._arm_timer()
 
     def add_rate_limited(self, key: K) -> None:
@@ -159,6 +167,7 @@ class WorkQueue(Generic[K]):
             self._timer.cancel()
             self._timer = None
         self._delayed.clear()
+        self._due.clear()
         self._wake(everyone=True)
 
     def _wake(self, everyone: bool = False) -> None:
@@ -184,6 +193,9 @@ class WorkQueue(Generic[K]):
         self._timer = None
         now = asyncio.get_running_loop().time()
         while self._delayed and self._delayed[0][0] <= now:
-            _, _, key = heapq.heappop(self._delayed)
+            due, _, key = heapq.heappop(self._delayed)
+            if self._due.get(key) != due:
+                continue  # superseded by an earlier entry for the same key
+            del self._due[key]
             self.add(key)
         self._arm_timer()

@@ -155,3 +155,15 @@ async def test_a_cancelled_waiter_passes_its_wakeup_on() -> None:
     queue.add("a")  # wakes `first`
     first.cancel()
     assert await asyncio.wait_for(second, timeout=5) == "a"
+
+
+async def test_a_key_waits_in_the_delay_heap_once_and_the_earliest_time_wins() -> None:
+    queue: WorkQueue[str] = WorkQueue()
+    queue.add_after("k", 0.3)
+    queue.add_after("k", 5.0)  # later: ignored, it is already due sooner
+    queue.add_after("k", 0.05)  # earlier: moves it up
+    assert await asyncio.wait_for(queue.get(), timeout=1) == "k"
+    queue.done("k")
+    # neither the 0.3 s nor the 5 s entry brings it back: one key, one pending due time
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(queue.get(), timeout=0.5)

@@ -1,0 +1,34 @@
+"""The base of every API model: camelCase on the wire, snake_case in Python.
+
+Models are pydantic v2 classes. They parse what the API server returns (``Model.from_object``)
+and render what we send (``to_object``), and the CRD schemas are generated from them
+(``navarch.api.schema``), so one definition drives validation, serialization and the CRD.
+
+Unknown fields are ignored when parsing: an object written by a newer Sveltos may carry fields
+we do not model yet, and reading it must not fail. Navarch never writes a spec it parsed back
+whole; it applies only the fields it owns, so ignoring unknown fields loses nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+class APIModel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="ignore",
+        frozen=False,
+    )
+
+    @classmethod
+    def parse(cls, data: dict[str, Any] | None) -> Self:
+        return cls.model_validate(data or {})
+
+    def dump(self) -> dict[str, Any]:
+        """The wire form: camelCase keys, unset and None fields left out."""
+        return self.model_dump(by_alias=True, exclude_none=True, mode="json")

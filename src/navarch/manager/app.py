@@ -1,0 +1,194 @@
+"""`navarch manager`: every management-side controller in one asyncio process.
+
+Start-up, in order:
+
+1. Check that the management cluster answers and serves Navarch's CRDs (else: one line saying
+   to run ``navarch install``).
+2. Contend for the Lease ``projectsveltos/navarch-manager``; only the leader runs controllers,
+   so a second replica is a warm standby. On SIGTERM or SIGINT the leader stops its
+   controllers and releases the Lease, and a standby takes over at once.
+3. As leader: register the management cluster itself as SveltosCluster ``mgmt/mgmt`` (with the
+   credentials the manager runs with), start the shared informers (SveltosClusters, Secrets,
+   ClusterSets, Sets), then the controllers.
+
+Every controller shares one connection pool (``ClusterConnections``) to the managed clusters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import signal
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import yaml
+
+from navarch import log
+from navarch.api import names
+from navarch.controllers.clusterset import SetReconciler
+from navarch.controllers.connections import ClusterConnections
+from navarch.controllers.sveltoscluster import SveltosClusterReconciler
+from navarch.kube import Client, ClusterConfig, UnknownKind
+from navarch.runtime import Informer, LeaderElector, LeadershipLost
+
+LEASE_NAME = "navarch-manager"
+
+_log = log.get_logger(__name__)
+
+
+class ManagerError(Exception):
+    """The manager cannot start; the message says why and what to do."""
+
+
+@dataclass
+class ManagerOptions:
+    probe_interval: float = 60.0
+    leader_elect: bool = True
+    # client-go's defaults; a renewal that cannot finish within renew_deadline stops leading
+    lease_duration: float = 15.0
+    renew_deadline: float = 10.0
+    retry_period: float = 2.0
+    register_management: bool = True
+    workers: int = 10
+
+
+async def register_management_cluster(mgmt: Client, config: ClusterConfig) -> None:
+    """Apply SveltosCluster mgmt/mgmt and its kubeconfig Secret (idempotent)."""
+    namespace, name = names.MANAGEMENT_CLUSTER_NAMESPACE, names.MANAGEMENT_CLUSTER_NAME
+    text = yaml.safe_dump(config.to_kubeconfig(context=name), sort_keys=False)
+    await mgmt.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    await mgmt.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": {"name": names.kubeconfig_secret_name(name), "namespace": namespace},
+            "data": {names.KUBECONFIG_KEY: base64.b64encode(text.encode()).decode()},
+        },
+        force=True,
+    )
+    await mgmt.apply(
+        {
+            "apiVersion": names.LIB_API_VERSION,
+            "kind": names.SVELTOS_CLUSTER_KIND,
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"kubeconfigKeyName": names.KUBECONFIG_KEY},
+        },
+        force=True,
+    )
+
+
+async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerOptions) -> None:
+    if options.register_management:
+        await register_management_cluster(mgmt, config)
+    clusters = Informer(mgmt, names.LIB_API_VERSION, names.SVELTOS_CLUSTER_KIND)
+    secrets = Informer(mgmt, "v1", "Secret")
+    cluster_sets = Informer(mgmt, names.LIB_API_VERSION, "ClusterSet")
+    sets = Informer(mgmt, names.LIB_API_VERSION, "Set")
+    connections = ClusterConnections()
+    reconcilers: list[SveltosClusterReconciler | SetReconciler] = [
+        SveltosClusterReconciler(
+            mgmt,
+            clusters,
+            secrets,
+            connections,
+            probe_interval=options.probe_interval,
+            workers=options.workers,
+        ),
+        SetReconciler(mgmt, cluster_sets, clusters, kind="ClusterSet"),
+        SetReconciler(mgmt, sets, clusters, kind="Set"),
+    ]
+    informers = [clusters, secrets, cluster_sets, sets]
+    try:
+        async with asyncio.TaskGroup() as group:
+            for informer in informers:
+                group.create_task(informer.run(), name=repr(informer))
+            for reconciler in reconcilers:
+                group.create_task(reconciler.run())
+    finally:
+        await connections.close_all()
+
+
+async def check_crds(mgmt: Client) -> None:
+    for kind in (names.SVELTOS_CLUSTER_KIND, "ClusterSet", "Set"):
+        try:
+            await mgmt.resource(names.LIB_API_VERSION, kind)
+        except UnknownKind:
+            raise ManagerError(
+                f"the management cluster ({mgmt.name}) does not serve {kind}: "
+                "run `navarch install` first"
+            ) from None
+
+
+async def run_manager(config: ClusterConfig, options: ManagerOptions) -> None:
+    """Run until SIGTERM/SIGINT; return after a clean shutdown (Lease released)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    async with Client(config) as mgmt:
+        await check_crds(mgmt)
+        identity = f"{socket.gethostname()}-{os.getpid()}"
+
+        async def lead() -> None:
+            await run_controllers(mgmt, config, options)
+
+        _log.info(
+            "manager starting",
+            identity=identity,
+            leader_elect=options.leader_elect,
+            probe_interval=options.probe_interval,
+        )
+        if options.leader_elect:
+            # its own connection and rate limit: a burst of controller writes never delays
+            # a renewal of the Lease
+            async with Client(config, qps=5, burst=10, timeout=options.renew_deadline) as lease:
+                elector = LeaderElector(
+                    lease,
+                    namespace=names.PROJECTSVELTOS_NAMESPACE,
+                    name=LEASE_NAME,
+                    identity=identity,
+                    lease_duration=options.lease_duration,
+                    renew_deadline=options.renew_deadline,
+                    retry_period=options.retry_period,
+                )
+                await _until(stopping, lambda: _lead_while_elected(elector, lead))
+        else:
+            await _until(stopping, lead)
+    _log.info("manager stopped", identity=identity)
+
+
+async def _lead_while_elected(elector: LeaderElector, lead: Callable[[], Awaitable[None]]) -> None:
+    """Lead while holding the Lease; after losing it, stand by and contend again.
+
+    The controllers are level-triggered and start from a fresh list, so starting them again
+    after a lost Lease is safe; exiting instead would leave a CLI-run manager dead.
+    """
+    while True:
+        try:
+            await elector.run(lead)
+            return
+        except LeadershipLost:
+            _log.error(
+                "leadership lost; controllers stopped; contending again", identity=elector.identity
+            )
+
+
+async def _until(stopping: asyncio.Event, work: Callable[[], Awaitable[None]]) -> None:
+    """Run ``work`` until it ends or ``stopping`` is set (then cancel it and wait)."""
+    task = asyncio.ensure_future(work())
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        else:
+            task.result()  # re-raise what the work failed with

@@ -1,0 +1,95 @@
+"""A real `navarch manager` process for the controller tests, against the session fleet.
+
+The manager runs as a user would run it (the installed command, the fleet's mgmt kubeconfig),
+with a 1 s probe interval so that health changes show within seconds. Its log goes to a file
+that the credential test reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from navarch.admin.install import install
+from navarch.api import names
+from navarch.kube import Client, NotFound
+from tests.cli import NAVARCH
+from tests.integration.conftest import TestFleet
+from tests.integration.helpers import eventually
+
+PROBE_INTERVAL = "1"
+
+
+@dataclass
+class Manager:
+    proc: asyncio.subprocess.Process
+    log: Path
+    env: dict[str, str]
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="session")
+async def manager(
+    fleet: TestFleet, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Manager]:
+    await install(fleet.client("mgmt"), lambda _msg: None)
+    log = tmp_path_factory.mktemp("manager") / "manager.log"
+    env = {**os.environ, "KUBECONFIG": str(fleet.dir / "kubeconfig")}
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            str(NAVARCH),
+            "--context",
+            "mgmt",
+            "manager",
+            "--probe-interval",
+            PROBE_INTERVAL,
+            stdout=out,
+            stderr=out,
+            env=env,
+        )
+    handle = Manager(proc, log, env)
+    try:
+        await eventually(
+            lambda: "controller started" in handle.log_text() or proc.returncode is not None,
+            what="manager start",
+        )
+        assert proc.returncode is None, handle.log_text()
+        yield handle
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.wait(), timeout=30)
+    print(f"manager log: {log}", file=sys.stderr)
+
+
+async def sveltos_cluster(mgmt: Client, namespace: str, name: str) -> dict[str, Any] | None:
+    try:
+        return await mgmt.get(names.LIB_API_VERSION, "SveltosCluster", name, namespace)
+    except NotFound:
+        return None
+
+
+async def wait_status(
+    mgmt: Client, namespace: str, name: str, what: str, timeout: float = 30, **expected: Any
+) -> dict[str, Any]:
+    """Poll until status has every expected field value; returns the object."""
+
+    async def check() -> dict[str, Any] | None:
+        obj = await sveltos_cluster(mgmt, namespace, name)
+        status = (obj or {}).get("status") or {}
+        return obj if all(status.get(k) == v for k, v in expected.items()) else None
+
+    result: dict[str, Any] = await eventually(
+        check, timeout=timeout, what=f"{namespace}/{name} {what}"
+    )
+    return result
