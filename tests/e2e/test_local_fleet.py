@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 from pathlib import Path
@@ -180,9 +181,40 @@ def test_install_is_idempotent_and_checks_versions() -> None:
     assert "compiling" not in result.stderr, "nothing is rebuilt when the versions match"
 
 
-def test_demo_starts_a_fleet_and_exit_tears_it_down(state_dir: Path) -> None:
+def demo_manager_pid(stderr: str) -> int:
+    match = re.search(r"manager running \(pid (\d+)\)", stderr)
+    assert match, stderr
+    return int(match.group(1))
+
+
+def gone(pid: int) -> bool:
+    return not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_demo_registers_the_fleet_and_leaves_it_running(state_dir: Path) -> None:
+    env = {"NAVARCH_FLEET_DIR": str(state_dir)}
+    result = navarch("demo", "--clusters", "2", env=env)
+    assert result.code == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line.startswith("fleet ")]
+    assert [r[:5] for r in rows] == [
+        ["fleet", "cluster-1", "true", "Healthy", KUBERNETES_VERSION],
+        ["fleet", "cluster-2", "true", "Healthy", KUBERNETES_VERSION],
+    ]
+    assert "env=prod" in rows[0][5]
+    assert "--context cluster-1 get namespaces" in result.stdout
+    manager = demo_manager_pid(result.stderr)
+    assert not gone(manager), "the manager keeps running after the demo returns"
+    listing = navarch("get", "clusters", env={"KUBECONFIG": str(state_dir / "kubeconfig")})
+    assert listing.code == 0 and "cluster-2" in listing.stdout
+    assert navarch("local", "down", env=env).code == 0
+    assert gone(manager), "local down stops the demo's manager too"
+    assert processes_using(state_dir) == []
+
+
+def test_demo_exit_tears_everything_down(state_dir: Path) -> None:
     result = navarch("demo", "--clusters", "1", "--exit", env={"NAVARCH_FLEET_DIR": str(state_dir)})
     assert result.code == 0, result.stderr
-    assert "cluster-1" in result.stdout and "--context cluster-1 get namespaces" in result.stdout
+    assert re.search(r"^fleet\s+cluster-1\s+true\s+Healthy", result.stdout, re.M)
     assert "fleet removed" in result.stderr
+    assert gone(demo_manager_pid(result.stderr))
     assert processes_using(state_dir) == []

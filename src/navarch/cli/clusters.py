@@ -170,6 +170,11 @@ def get_clusters(
             end="",
         )
         return
+    print_clusters(items)
+
+
+def print_clusters(items: list[dict[str, Any]]) -> None:
+    """The `get clusters` table: namespace, name, ready, connection, version, labels, message."""
     table = Table(box=None, pad_edge=False)
     for column in ("NAMESPACE", "NAME", "READY", "CONNECTION", "VERSION", "LABELS", "MESSAGE"):
         table.add_column(column, no_wrap=True)

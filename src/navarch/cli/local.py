@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -182,6 +184,15 @@ def _status_json(status: FleetStatus) -> dict[str, object]:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(p.capitalize() for p in rest)
+
+
+def navarch_hint() -> str:
+    """How to call this navarch: plain ``navarch`` if it is on PATH, else its full path."""
+    script = Path(sys.executable).with_name("navarch")
+    found = shutil.which("navarch")
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "navarch"
+    return str(script) if script.exists() else "navarch"
 
 
 def kubectl_hint() -> str:

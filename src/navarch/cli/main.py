@@ -17,6 +17,7 @@ import yaml
 from navarch import __version__, log
 from navarch.admin import install as crd_install
 from navarch.cli import clusters, errors, local
+from navarch.cli import demo as demo_module
 from navarch.cli.context import Globals, management_client, management_config
 from navarch.cli.output import console, progress
 from navarch.manager import ManagerOptions, run_manager
@@ -124,25 +125,11 @@ def manager(
 def demo(
     clusters: Annotated[int, typer.Option(min=1, help="Number of managed clusters.")] = 3,
     exit_after: Annotated[
-        bool, typer.Option("--exit", help="Tear the fleet down again and exit 0.")
+        bool, typer.Option("--exit", help="Tear everything down again and exit 0.")
     ] = False,
 ) -> None:
-    """Start a local fleet and show how to use it (the add-on demo grows with Navarch)."""
-    fleet = local.fleet_at(None)
-    progress(f"starting a local fleet: mgmt and {clusters} managed clusters in {fleet.dir}")
-    status = asyncio.run(fleet.up(clusters))
-    local.print_table(status)
-    kubectl = local.kubectl_hint()
-    _out.print(
-        "\nThe fleet is running. Look around:\n"
-        f"  export KUBECONFIG={status.kubeconfig}\n"
-        f"  {kubectl} --context cluster-1 get namespaces\n"
-        "  navarch local status\n"
-        "  navarch local down        # stop everything\n"
-    )
-    if exit_after:
-        pids = asyncio.run(fleet.down())
-        progress(f"stopped {len(pids)} process(es); fleet removed")
+    """Start a local fleet with the manager and registered clusters; show how to look around."""
+    asyncio.run(demo_module.run_demo(clusters, exit_after))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -208,22 +208,28 @@ def unsupported_note(spec: SveltosClusterSpec, ready_before: bool) -> tuple[str 
     """(message, ready) for what Navarch cannot evaluate yet.
 
     Readiness checks that cannot run keep the cluster not Ready: deploying add-ons to a cluster
-    whose owner asked to wait for a condition would break that promise. Liveness checks that
-    cannot run leave readiness as it is, with a message.
+    whose owner asked to wait for a condition would break that promise. Liveness checks and an
+    active window that cannot run leave readiness as it is, with a message.
     """
+    notes: list[str] = []
+    ready = True
     if spec.readiness_checks and not ready_before:
-        return (
+        notes.append(
             "spec.readinessChecks are not evaluated yet (Navarch has no Lua engine yet), so the "
-            "cluster is not marked Ready: remove spec.readinessChecks to manage it now",
-            False,
+            "cluster is not marked Ready: remove spec.readinessChecks to manage it now"
         )
+        ready = False
     if spec.liveness_checks:
-        return (
+        notes.append(
             "spec.livenessChecks are not evaluated yet (Navarch has no Lua engine yet); "
-            "connectivity alone is checked",
-            True,
+            "connectivity alone is checked"
         )
-    return None, True
+    if spec.active_window is not None:
+        notes.append(
+            "spec.activeWindow is not acted on yet: the cluster is not paused on a schedule; "
+            "set spec.paused by hand meanwhile"
+        )
+    return ("; ".join(notes) or None), ready
 
 
 # -- the reconciler ------------------------------------------------------------------------

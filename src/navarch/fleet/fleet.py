@@ -394,6 +394,26 @@ class Fleet:
             )
         return current.clusters[name]
 
+    # -- extra processes ----------------------------------------------------------------------
+
+    async def ensure_extra(self, name: str, args: list[str], env: dict[str, str]) -> int:
+        """Run ``args`` as the fleet's process ``name`` unless it runs; ``down`` stops it.
+
+        The demo runs its manager this way, so that one ``navarch local down`` stops it too.
+        Returns the process id. Its output goes to ``logs/<name>.log``.
+        """
+        async with state.locked(self.dir / "fleet.lock"):
+            current = state.load(self.state_file)
+            live = processes.find(current.extras.get(name))
+            if live is not None:
+                return live.pid
+            record = processes.spawn(
+                args, log_file=self.log_of(name), die_with_parent=self.die_with_parent, env=env
+            )
+            current.extras[name] = record
+            state.save(self.state_file, current)
+            return record.pid
+
     # -- down -------------------------------------------------------------------------------
 
     async def down(self, *, keep_files: bool = False) -> list[int]:
@@ -403,10 +423,14 @@ class Fleet:
             return []
         async with state.locked(self.dir / "fleet.lock"):
             current = state.load(self.state_file)
+            # Clients of the fleet first, then API servers and controller managers, then etcd.
+            extras = [r for r in current.extras.values() if processes.find(r) is not None]
+            await asyncio.gather(*(processes.stop(r) for r in extras))
+            current.extras.clear()
             records = [r for c in current.clusters.values() for r in (c.kcm, c.apiserver) if r]
             live = [r for r in records if processes.find(r) is not None]
-            # API servers and controller managers first, then the etcd they depend on.
             await asyncio.gather(*(processes.stop(r) for r in live))
+            live = extras + live
             if processes.find(current.etcd) is not None and current.etcd is not None:
                 live.append(current.etcd)
                 await processes.stop(current.etcd)

@@ -53,7 +53,12 @@ def _die_with_parent() -> None:
 
 
 def spawn(
-    args: list[str], *, log_file: Path, die_with_parent: bool = False, cwd: Path | None = None
+    args: list[str],
+    *,
+    log_file: Path,
+    die_with_parent: bool = False,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> ProcessRecord:
     """Start ``args`` detached from this terminal's session, output appended to ``log_file``."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -66,6 +71,7 @@ def spawn(
             start_new_session=True,
             close_fds=True,
             cwd=cwd,
+            env=env,
             preexec_fn=_die_with_parent if die_with_parent else None,  # noqa: PLW1509
         )
     # The Popen object is dropped on purpose: the child is not ours to reap but the fleet's,

@@ -55,6 +55,8 @@ class FleetState:
     etcd_peer_port: int = 0
     etcd: ProcessRecord | None = None
     clusters: dict[str, ClusterState] = field(default_factory=dict)
+    # Other processes started for this fleet (e.g. the demo's manager); `down` stops them first.
+    extras: dict[str, ProcessRecord] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +66,7 @@ class FleetState:
                 "process": self.etcd.to_json() if self.etcd else None,
             },
             "clusters": [c.to_json() for c in self.clusters.values()],
+            "extras": {name: record.to_json() for name, record in self.extras.items()},
         }
 
     @staticmethod
@@ -74,6 +77,11 @@ class FleetState:
             etcd_peer_port=int(etcd.get("peerPort") or 0),
             etcd=ProcessRecord.from_json(etcd.get("process")),
             clusters={c["name"]: ClusterState.from_json(c) for c in doc.get("clusters") or []},
+            extras={
+                name: record
+                for name, raw in (doc.get("extras") or {}).items()
+                if (record := ProcessRecord.from_json(raw)) is not None
+            },
         )
 
 

@@ -296,14 +296,16 @@ async def test_missing_secret_and_wrong_key_are_named_in_status(
     namespace = ns_name()
     mgmt = fleet.client("mgmt")
     await mgmt.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
-    await mgmt.apply(
-        {
-            "apiVersion": names.LIB_API_VERSION,
-            "kind": "SveltosCluster",
-            "metadata": {"name": "orphan", "namespace": namespace},
-            "spec": {},
-        }
-    )
+    # a paused twin, created first, is left alone: no probe, no status
+    for name, spec in (("resting", {"paused": True}), ("orphan", {})):
+        await mgmt.apply(
+            {
+                "apiVersion": names.LIB_API_VERSION,
+                "kind": "SveltosCluster",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": spec,
+            }
+        )
     orphan = await eventually(
         lambda: _failure(mgmt, namespace, "orphan"), what="failure message for missing Secret"
     )
@@ -311,6 +313,8 @@ async def test_missing_secret_and_wrong_key_are_named_in_status(
         f"Secret {namespace}/orphan-sveltos-kubeconfig with the kubeconfig does not exist" in orphan
     )
     assert "navarch register cluster" in orphan
+    resting = await sveltos_cluster(mgmt, namespace, "resting")
+    assert resting is not None and "status" not in resting, "a paused cluster is not probed"
 
     kubeconfig = fleet.fleet.kubeconfig_of("cluster-1").read_text()
     await mgmt.apply(

@@ -111,4 +111,8 @@ def test_checks_navarch_cannot_run_yet_are_said_not_skipped() -> None:
     assert ready is False and note is not None and "readinessChecks are not evaluated" in note
     note, ready = unsupported_note(spec(livenessChecks=[check]), ready_before=True)
     assert ready is True and note is not None and "livenessChecks" in note
+    note, ready = unsupported_note(
+        spec(activeWindow={"from": "0 8 * * *", "to": "0 18 * * *"}), ready_before=True
+    )
+    assert ready is True and note is not None and "spec.activeWindow is not acted on" in note
     assert unsupported_note(spec(), ready_before=False) == (None, True)
