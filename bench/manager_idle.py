@@ -11,7 +11,6 @@ bookkeeping) costs on top of the probes themselves.
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import tempfile
 import textwrap
@@ -24,6 +23,7 @@ import psutil
 from navarch.admin import register as reg
 from navarch.admin.install import install
 from navarch.api import names
+from navarch.cli.demo import manager_command, manager_env
 from navarch.fleet import Fleet, managed_names
 from navarch.kube import Client
 
@@ -88,17 +88,11 @@ async def run(
                 reg.Rollback(),
                 lambda _m: None,
             )
-        env = {**os.environ, "KUBECONFIG": str(fleet.kubeconfig)}
         manager = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "navarch",
-            "--context",
-            "mgmt",
-            "manager",
+            *manager_command(),
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
-            env=env,
+            env=manager_env(fleet),
         )
         try:
             await wait_ready(mgmt, registrations)

@@ -56,6 +56,21 @@ def test_up_kubectl_idempotent_up_stop_start_and_down(state_dir: Path) -> None:
     assert "management cluster cluster-3 (https://127.0.0.1:" in version.stdout
     assert f"Kubernetes {KUBERNETES_VERSION}" in version.stdout
 
+    unprepared = navarch(
+        "register",
+        "cluster",
+        "--namespace",
+        "fleet",
+        "--cluster",
+        "early",
+        "--kubeconfig",
+        str(state_dir / "kubeconfigs" / "cluster-1.yaml"),
+        env={"KUBECONFIG": str(state_dir / "kubeconfig")},
+    )
+    assert "does not serve SveltosCluster: run `navarch install` first" in (
+        unprepared.one_line_error()
+    )
+
     first = status(state_dir)
     assert set(first) == {"mgmt", "cluster-1", "cluster-2", "cluster-3"}
     for cluster in first.values():

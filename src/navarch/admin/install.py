@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from navarch.api.crds import ALL_CRDS
 from navarch.api.names import PROJECTSVELTOS_NAMESPACE
-from navarch.kube import Client, KubeObject
+from navarch.kube import Client, KubeObject, UnknownKind
 
 CRD_API = "apiextensions.k8s.io/v1"
 
@@ -23,6 +23,20 @@ Report = Callable[[str], None]
 
 class InstallError(Exception):
     """The CRDs could not be installed; the message says which and why."""
+
+
+async def require_crds(client: Client, kinds: tuple[str, ...] | None = None) -> None:
+    """Raise InstallError, saying to run `navarch install`, unless ``kinds`` are served."""
+    for spec in ALL_CRDS:
+        if kinds is not None and spec.kind not in kinds:
+            continue
+        try:
+            await client.resource(spec.api_version, spec.kind)
+        except UnknownKind:
+            raise InstallError(
+                f"the management cluster ({client.name}) does not serve {spec.kind}: "
+                "run `navarch install` first"
+            ) from None
 
 
 def crd_manifests() -> list[KubeObject]:

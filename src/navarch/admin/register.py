@@ -44,7 +44,6 @@ from navarch.kube import (
     KubeError,
     KubeObject,
     NotFound,
-    UnknownKind,
     parse_kubeconfig,
     token_kubeconfig,
 )
@@ -89,17 +88,6 @@ def check_names(namespace: str, cluster: str) -> None:
     )
     if problem:
         raise RegistrationError(f"--cluster {cluster!r} {problem}")
-
-
-async def check_management(mgmt: Client) -> None:
-    """The management cluster answers and serves SveltosCluster."""
-    try:
-        await mgmt.resource(names.LIB_API_VERSION, names.SVELTOS_CLUSTER_KIND)
-    except UnknownKind:
-        raise RegistrationError(
-            f"the management cluster ({mgmt.name}) has no SveltosCluster CRD: "
-            "run `navarch install` first"
-        ) from None
 
 
 async def probe(config: ClusterConfig, what: str) -> str:

@@ -16,6 +16,7 @@ import yaml
 from rich.table import Table
 
 from navarch.admin import register as reg
+from navarch.admin.install import require_crds
 from navarch.api import names
 from navarch.api.meta import parse_label_list
 from navarch.cli.context import management_client
@@ -97,7 +98,7 @@ async def _register(
 ) -> None:
     rollback = reg.Rollback()
     async with management_client() as mgmt:
-        await reg.check_management(mgmt)
+        await require_crds(mgmt, (names.SVELTOS_CLUSTER_KIND,))
         try:
             if kubeconfig is not None:
                 text = await reg.kubeconfig_from_file(kubeconfig)

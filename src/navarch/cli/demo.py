@@ -29,6 +29,18 @@ READY_TIMEOUT = 120.0
 _out = console()
 
 
+def manager_command(probe_interval: float | None = None) -> list[str]:
+    """`navarch manager` against the fleet's mgmt context, run by this Python."""
+    command = [sys.executable, "-m", "navarch", "--context", "mgmt", "manager"]
+    if probe_interval is not None:
+        command += ["--probe-interval", str(probe_interval)]
+    return command
+
+
+def manager_env(fleet: Fleet) -> dict[str, str]:
+    return {**os.environ, "KUBECONFIG": str(fleet.kubeconfig)}
+
+
 def labels_for(index: int) -> dict[str, str]:
     """Two clusters in prod, the rest in staging, so selectors have something to choose."""
     return {"env": "prod" if index < 2 else "staging", "demo": "navarch"}
@@ -44,18 +56,7 @@ async def run_demo(clusters: int, exit_after: bool) -> None:
     async with Client(fleet.cluster_config("mgmt"), field_manager=reg.FIELD_MANAGER) as mgmt:
         await crd_install.install(mgmt, progress)
         pid = await fleet.ensure_extra(
-            "manager",
-            [
-                sys.executable,
-                "-m",
-                "navarch",
-                "--context",
-                "mgmt",
-                "manager",
-                "--probe-interval",
-                "10",
-            ],
-            env={**os.environ, "KUBECONFIG": str(fleet.kubeconfig)},
+            "manager", manager_command(probe_interval=10), env=manager_env(fleet)
         )
         progress(f"manager running (pid {pid}); log: {fleet.log_of('manager')}")
         await register_all(fleet, mgmt, managed_names(clusters))

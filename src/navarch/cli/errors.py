@@ -17,14 +17,12 @@ from navarch.admin.install import InstallError
 from navarch.admin.register import RegistrationError
 from navarch.fleet import FleetError
 from navarch.kube import KubeError
-from navarch.manager import ManagerError
 from navarch.toolchain import MissingBinaryError, ToolchainError
 
 EXPECTED: tuple[type[BaseException], ...] = (
     FleetError,
     InstallError,
     KubeError,
-    ManagerError,
     MissingBinaryError,
     RegistrationError,
     ToolchainError,

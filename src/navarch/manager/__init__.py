@@ -3,6 +3,6 @@
 It sits above the controllers and admin operations and below the CLI (``navarch manager``).
 """
 
-from navarch.manager.app import ManagerError, ManagerOptions, run_manager
+from navarch.manager.app import ManagerOptions, run_manager
 
-__all__ = ["ManagerError", "ManagerOptions", "run_manager"]
+__all__ = ["ManagerOptions", "run_manager"]

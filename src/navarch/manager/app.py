@@ -28,20 +28,17 @@ from dataclasses import dataclass
 import yaml
 
 from navarch import log
+from navarch.admin.install import require_crds
 from navarch.api import names
 from navarch.controllers.clusterset import SetReconciler
 from navarch.controllers.connections import ClusterConnections
 from navarch.controllers.sveltoscluster import SveltosClusterReconciler
-from navarch.kube import Client, ClusterConfig, UnknownKind
+from navarch.kube import Client, ClusterConfig
 from navarch.runtime import Informer, LeaderElector, LeadershipLost
 
 LEASE_NAME = "navarch-manager"
 
 _log = log.get_logger(__name__)
-
-
-class ManagerError(Exception):
-    """The manager cannot start; the message says why and what to do."""
 
 
 @dataclass
@@ -113,17 +110,6 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
         await connections.close_all()
 
 
-async def check_crds(mgmt: Client) -> None:
-    for kind in (names.SVELTOS_CLUSTER_KIND, "ClusterSet", "Set"):
-        try:
-            await mgmt.resource(names.LIB_API_VERSION, kind)
-        except UnknownKind:
-            raise ManagerError(
-                f"the management cluster ({mgmt.name}) does not serve {kind}: "
-                "run `navarch install` first"
-            ) from None
-
-
 async def run_manager(config: ClusterConfig, options: ManagerOptions) -> None:
     """Run until SIGTERM/SIGINT; return after a clean shutdown (Lease released)."""
     stopping = asyncio.Event()
@@ -131,7 +117,7 @@ async def run_manager(config: ClusterConfig, options: ManagerOptions) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
     async with Client(config) as mgmt:
-        await check_crds(mgmt)
+        await require_crds(mgmt)
         identity = f"{socket.gethostname()}-{os.getpid()}"
 
         async def lead() -> None:
