@@ -11,9 +11,11 @@ whole; it applies only the fields it owns, so ignoring unknown fields loses noth
 
 from __future__ import annotations
 
-from typing import Any, Self
+import base64
+import binascii
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 
@@ -32,3 +34,20 @@ class APIModel(BaseModel):
     def dump(self) -> dict[str, Any]:
         """The wire form: camelCase keys, unset and None fields left out."""
         return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+
+def _from_wire(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError("not base64") from None
+    return value
+
+
+# A Go []byte field: base64 text on the wire, raw bytes in Python (a digest, for instance).
+WireBytes = Annotated[
+    bytes,
+    BeforeValidator(_from_wire),
+    PlainSerializer(lambda raw: base64.b64encode(raw).decode(), return_type=str),
+]

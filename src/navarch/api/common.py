@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from pydantic import Field
+
 from navarch.api.base import APIModel
 from navarch.api.meta import LabelSelector
 from navarch.api.schema import Desc, MinLength
@@ -44,5 +46,6 @@ class ResourceSelector(APIModel):
     ] = None
     evaluate_cel: Annotated[
         list[CELRule] | None,
+        Field(alias="evaluateCEL"),
         Desc("CEL rules; an object matches when the first rule that holds is found."),
     ] = None

@@ -195,7 +195,7 @@ def _bare_schema(annotation: Any) -> Schema:
     simple = {str: "string", int: "integer", bool: "boolean", float: "number"}
     if annotation in simple:
         return {"type": simple[annotation]}
-    if annotation is bytes:
+    if annotation is bytes:  # also WireBytes, whose Annotated extras are not markers
         return {"type": "string", "format": "byte"}
     raise TypeError(f"cannot express {annotation!r} in a CRD schema")
 
@@ -232,7 +232,7 @@ class CRDSpec:
     kind: str
     plural: str
     scope: Literal["Namespaced", "Cluster"]
-    spec: type[BaseModel]
+    spec: type[BaseModel] | None
     status: type[BaseModel] | None
     printer_columns: tuple[PrinterColumn, ...] = ()
     short_names: tuple[str, ...] = ()
@@ -253,8 +253,9 @@ class CRDSpec:
             "apiVersion": {"type": "string", "description": "The versioned schema of this object."},
             "kind": {"type": "string", "description": "The REST resource this object represents."},
             "metadata": {"type": "object"},
-            "spec": object_schema(self.spec),
         }
+        if self.spec is not None:
+            properties["spec"] = object_schema(self.spec)
         if self.status is not None:
             properties["status"] = object_schema(self.status)
         root: Schema = {"type": "object", "properties": properties}

@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from navarch.api.base import APIModel
+from navarch.api.base import APIModel, WireBytes
 from navarch.api.common import ResourceSelector
 from navarch.api.names import DEFAULT_FAILURE_THRESHOLD, LIB_GROUP, VERSION
 from navarch.api.schema import (
@@ -199,7 +199,7 @@ class SveltosClusterStatus(APIModel):
         str | None, Desc("When the active window next pauses."), Format("date-time")
     ] = None
     active_window_hash: Annotated[
-        bytes | None, Desc("Hash of the active window the schedule was computed from.")
+        WireBytes | None, Desc("Hash of the active window the schedule was computed from.")
     ] = None
     connection_failures: Annotated[int | None, Desc("Failed probes in a row."), Default(0)] = None
 

@@ -72,4 +72,13 @@ def test_sveltoscluster_names_scope_columns_and_rules() -> None:
 
 def test_sets_scopes() -> None:
     scopes = {crd.kind: crd.manifest()["spec"]["scope"] for crd in ALL_CRDS}
-    assert scopes == {"SveltosCluster": "Namespaced", "ClusterSet": "Cluster", "Set": "Namespaced"}
+    assert scopes == {
+        "SveltosCluster": "Namespaced",
+        "ClusterSet": "Cluster",
+        "Set": "Namespaced",
+        "ClusterProfile": "Cluster",
+        "Profile": "Namespaced",
+        "ClusterSummary": "Namespaced",
+        "ClusterConfiguration": "Namespaced",
+        "ClusterReport": "Namespaced",
+    }
