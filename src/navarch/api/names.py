@@ -37,3 +37,40 @@ REGISTRATION_CLUSTER_ROLE = "projectsveltos"
 def kubeconfig_secret_name(cluster: str) -> str:
     """The default Secret holding a SveltosCluster's kubeconfig."""
     return f"{cluster}{KUBECONFIG_SECRET_SUFFIX}"
+
+
+# ClusterProfile / Profile and the objects they own
+CLUSTER_PROFILE_KIND = "ClusterProfile"
+PROFILE_KIND = "Profile"
+CLUSTER_SUMMARY_KIND = "ClusterSummary"
+CLUSTER_CONFIGURATION_KIND = "ClusterConfiguration"
+CLUSTER_REPORT_KIND = "ClusterReport"
+CLUSTER_PROFILE_LABEL = "projectsveltos.io/cluster-profile-name"
+PROFILE_LABEL = "projectsveltos.io/profile-name"
+CLUSTER_NAME_LABEL = "projectsveltos.io/cluster-name"
+CLUSTER_TYPE_LABEL = "projectsveltos.io/cluster-type"
+CLUSTER_TYPE_SVELTOS = "Sveltos"
+CLUSTER_PROFILE_FINALIZER = "clusterprofilefinalizer.projectsveltos.io"
+PROFILE_FINALIZER = "profilefinalizer.projectsveltos.io"
+CLUSTER_SUMMARY_FINALIZER = "clustersummaryfinalizer.projectsveltos.io"
+PROFILE_PAUSED_ANNOTATION = "profile.projectsveltos.io/paused"
+
+
+def cluster_summary_name(profile_kind: str, profile: str, cluster: str) -> str:
+    """``<profile>-sveltos-<cluster>``; a Profile's get the ``p--`` prefix (Sveltos's rule)."""
+    prefix = "p--" if profile_kind == PROFILE_KIND else ""
+    return f"{prefix}{profile}-sveltos-{cluster}"
+
+
+def cluster_configuration_name(cluster: str) -> str:
+    return f"sveltos--{cluster}"
+
+
+def cluster_report_name(profile_kind: str, profile: str, cluster: str) -> str:
+    prefix = "p--" if profile_kind == PROFILE_KIND else ""
+    return f"{prefix}{profile}--sveltos--{cluster}"
+
+
+def cluster_annotation_value(cluster_namespace: str, cluster: str) -> str:
+    """The ``projectsveltos.io/clustersummary`` annotation on deployed objects."""
+    return f"sveltos-{cluster_namespace}-{cluster}"

@@ -31,12 +31,16 @@ from navarch import log
 from navarch.admin.install import require_crds
 from navarch.api import names
 from navarch.controllers.clusterset import SetReconciler
+from navarch.controllers.clustersummary import ClusterSummaryReconciler
 from navarch.controllers.connections import ClusterConnections
+from navarch.controllers.profile import ProfileReconciler
 from navarch.controllers.sveltoscluster import SveltosClusterReconciler
 from navarch.kube import Client, ClusterConfig
 from navarch.runtime import Informer, LeaderElector, LeadershipLost
 
 LEASE_NAME = "navarch-manager"
+
+Reconciler = SveltosClusterReconciler | SetReconciler | ProfileReconciler | ClusterSummaryReconciler
 
 _log = log.get_logger(__name__)
 
@@ -84,10 +88,14 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
         await register_management_cluster(mgmt, config)
     clusters = Informer(mgmt, names.LIB_API_VERSION, names.SVELTOS_CLUSTER_KIND)
     secrets = Informer(mgmt, "v1", "Secret")
+    configmaps = Informer(mgmt, "v1", "ConfigMap")
     cluster_sets = Informer(mgmt, names.LIB_API_VERSION, "ClusterSet")
     sets = Informer(mgmt, names.LIB_API_VERSION, "Set")
+    cluster_profiles = Informer(mgmt, names.CONFIG_API_VERSION, names.CLUSTER_PROFILE_KIND)
+    profiles = Informer(mgmt, names.CONFIG_API_VERSION, names.PROFILE_KIND)
+    summaries = Informer(mgmt, names.CONFIG_API_VERSION, names.CLUSTER_SUMMARY_KIND)
     connections = ClusterConnections()
-    reconcilers: list[SveltosClusterReconciler | SetReconciler] = [
+    reconcilers: list[Reconciler] = [
         SveltosClusterReconciler(
             mgmt,
             clusters,
@@ -98,8 +106,42 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
         ),
         SetReconciler(mgmt, cluster_sets, clusters, kind="ClusterSet"),
         SetReconciler(mgmt, sets, clusters, kind="Set"),
+        ProfileReconciler(
+            mgmt,
+            kind=names.CLUSTER_PROFILE_KIND,
+            profiles=cluster_profiles,
+            clusters=clusters,
+            sets=cluster_sets,
+            summaries=summaries,
+        ),
+        ProfileReconciler(
+            mgmt,
+            kind=names.PROFILE_KIND,
+            profiles=profiles,
+            clusters=clusters,
+            sets=sets,
+            summaries=summaries,
+        ),
+        ClusterSummaryReconciler(
+            mgmt,
+            summaries=summaries,
+            clusters=clusters,
+            configmaps=configmaps,
+            secrets=secrets,
+            connections=connections,
+            workers=options.workers,
+        ),
     ]
-    informers = [clusters, secrets, cluster_sets, sets]
+    informers = [
+        clusters,
+        secrets,
+        configmaps,
+        cluster_sets,
+        sets,
+        cluster_profiles,
+        profiles,
+        summaries,
+    ]
     try:
         async with asyncio.TaskGroup() as group:
             for informer in informers:

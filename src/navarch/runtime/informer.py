@@ -79,6 +79,9 @@ class Store:
                 index.setdefault(value, set()).add(key)
         self._indexes[name] = index
 
+    def has_indexer(self, name: str) -> bool:
+        return name in self._indexers
+
     def get(self, key: str) -> KubeObject | None:
         return self._items.get(key)
 

@@ -1,0 +1,124 @@
+"""ClusterConfiguration: the per-cluster record of what each profile deployed (for `show addons`).
+
+One object per cluster (``sveltos--<cluster>`` in the cluster's namespace), written by every
+ClusterSummary of that cluster. Several ClusterSummaries may record at once, so each write is
+read-modify-write with the object's resourceVersion, retried on conflict; each writer changes
+only its own profile's entry. Nothing is written when the entry already says the same.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from navarch.api import names
+from navarch.controllers.deployer import Deployed
+from navarch.kube import AlreadyExists, Client, Conflict, NotFound
+
+ATTEMPTS = 8
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _resource(d: Deployed, when: str) -> dict[str, Any]:
+    entry = {
+        "name": d.name,
+        "group": d.group,
+        "kind": d.kind,
+        "version": d.version,
+        "lastAppliedTime": when,
+        "deploymentType": d.deployment_type,
+    }
+    if d.namespace:
+        entry["namespace"] = d.namespace
+    return entry
+
+
+def updated_status(
+    status: dict[str, Any],
+    profile_kind: str,
+    profile_name: str,
+    feature: str,
+    deployed: list[Deployed] | None,
+    when: str,
+) -> dict[str, Any] | None:
+    """The status with this profile's feature entry replaced (or removed when ``deployed`` is
+    None); None if that changes nothing but timestamps."""
+    list_key, name_key = (
+        ("profileResources", "profileName")
+        if profile_kind == names.PROFILE_KIND
+        else ("clusterProfileResources", "clusterProfileName")
+    )
+    entries: list[dict[str, Any]] = [dict(e) for e in status.get(list_key) or []]
+    entry = next((e for e in entries if e.get(name_key) == profile_name), None)
+    if entry is None:
+        if deployed is None:
+            return None
+        entry = {name_key: profile_name, "Features": []}
+        entries.append(entry)
+    features = [f for f in entry.get("Features") or [] if f.get("featureID") != feature]
+    old = next((f for f in entry.get("Features") or [] if f.get("featureID") == feature), None)
+    if deployed is not None:
+        new = {"featureID": feature, "resources": [_resource(d, when) for d in deployed]}
+        if old is not None and _strip_times(old) == _strip_times(new):
+            return None
+        features.append(new)
+    elif old is None:
+        return None
+    entry["Features"] = features
+    if not features:
+        entries = [e for e in entries if e is not entry]
+    return {**status, list_key: entries}
+
+
+def _strip_times(feature: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {k: v for k, v in r.items() if k != "lastAppliedTime"}
+        for r in feature.get("resources") or []
+    ]
+
+
+async def record(
+    mgmt: Client,
+    cluster_namespace: str,
+    cluster_name: str,
+    profile_kind: str,
+    profile_name: str,
+    feature: str,
+    deployed: list[Deployed] | None,
+) -> None:
+    """Record (or with ``deployed=None`` forget) what a profile's feature deployed here."""
+    name = names.cluster_configuration_name(cluster_name)
+    when = _now()
+    for _ in range(ATTEMPTS):
+        try:
+            current = await mgmt.get(
+                names.CONFIG_API_VERSION, names.CLUSTER_CONFIGURATION_KIND, name, cluster_namespace
+            )
+        except NotFound:
+            if deployed is None:
+                return
+            try:
+                current = await mgmt.create(
+                    {
+                        "apiVersion": names.CONFIG_API_VERSION,
+                        "kind": names.CLUSTER_CONFIGURATION_KIND,
+                        "metadata": {"name": name, "namespace": cluster_namespace},
+                    }
+                )
+            except AlreadyExists:
+                continue
+        status = updated_status(
+            current.get("status") or {}, profile_kind, profile_name, feature, deployed, when
+        )
+        if status is None:
+            return
+        current["status"] = status
+        try:
+            await mgmt.replace(current, subresource="status")
+            return
+        except Conflict:
+            continue
+    raise Conflict(f"ClusterConfiguration {cluster_namespace}/{name} kept changing; will retry")

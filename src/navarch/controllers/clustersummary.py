@@ -1,0 +1,629 @@
+"""The ClusterSummary controller: deploy one profile's features to one cluster, and withdraw them.
+
+A reconcile of a ClusterSummary (one profile x one cluster):
+
+- **Deleting** (the cluster stopped matching, or the profile was deleted): unless the profile
+  says ``LeavePolicies``, delete what this profile deployed in the cluster (``remove_stale`` with
+  nothing kept), forget it in the ClusterConfiguration, then drop the finalizer. If the cluster
+  cannot be reached, the finalizer stays and the status says why; nothing is assumed gone.
+- **Otherwise**, for the Resources feature (policyRefs): read every referenced ConfigMap/Secret
+  from the informer cache, build the decorated objects, and hash the feature's spec plus that
+  content. An unchanged hash on a Provisioned feature means nothing to do (no request is sent).
+  Else: record the kinds about to be deployed in ``deployedGVKs`` first (so a crash mid-apply
+  leaves nothing nobody would clean up), apply in order, remove what this profile deployed before
+  and no longer lists (only when everything applied), and write status and ClusterConfiguration.
+
+Failures land in ``featureSummaries`` with the document and the cause; the key is retried with
+backoff (conflicts every 60 s, as Sveltos). Helm and Kustomize join as features later; fields
+this controller does not act on yet are named in ``status.failureMessage``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from navarch import log
+from navarch.api import names
+from navarch.api.clustersummary import ClusterSummaryStatus, FeatureSummary
+from navarch.api.profile import PolicyRef, Spec
+from navarch.controllers import clusterconfiguration
+from navarch.controllers.connections import ClusterConnections
+from navarch.controllers.deployer import Item, deploy, gvk_of, remove_stale
+from navarch.engines.resources import (
+    LUA_ANNOTATION,
+    TEMPLATE_ANNOTATION,
+    ManifestError,
+    Owner,
+    Reference,
+    apply_order,
+    decorate,
+    documents_of,
+)
+from navarch.kube import Client, KubeObject, NotFound
+from navarch.runtime import Controller, FuncHandler, Informer, Requeue
+
+_log = log.get_logger(__name__)
+
+RESOURCES: Final = "Resources"
+CONFLICT_RETRY = 60.0
+WAIT_FOR_CLUSTER = 10.0
+MAX_RETRY = 300.0
+
+
+def retry_after(failures: int) -> float:
+    """Seconds before trying a failed feature again: 5 s, doubling, at most 5 minutes.
+
+    The failure is already in status; a change of the profile or of a referenced object
+    retries at once (it is a new event), so this only paces retries of the same content.
+    """
+    return float(min(5.0 * 2 ** max(failures - 1, 0), MAX_RETRY))
+
+
+SummaryKey = tuple[str, str]
+
+
+@dataclass
+class Context:
+    """What one reconcile needs to know about its ClusterSummary."""
+
+    summary: KubeObject
+    spec: Spec
+    profile_kind: str
+    profile_name: str
+    cluster_namespace: str
+    cluster_name: str
+
+    @property
+    def owner(self) -> Owner:
+        return Owner(
+            kind=self.profile_kind,
+            name=self.profile_name,
+            tier=self.spec.tier,
+            cluster=names.cluster_annotation_value(self.cluster_namespace, self.cluster_name),
+        )
+
+
+def context_of(summary: KubeObject) -> Context | None:
+    meta = summary.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    spec = summary.get("spec") or {}
+    if labels.get(names.PROFILE_LABEL):
+        kind, name = names.PROFILE_KIND, labels[names.PROFILE_LABEL]
+    elif labels.get(names.CLUSTER_PROFILE_LABEL):
+        kind, name = names.CLUSTER_PROFILE_KIND, labels[names.CLUSTER_PROFILE_LABEL]
+    else:
+        return None
+    return Context(
+        summary=summary,
+        spec=Spec.parse(spec.get("clusterProfileSpec")),
+        profile_kind=kind,
+        profile_name=str(name),
+        cluster_namespace=str(spec.get("clusterNamespace", "")),
+        cluster_name=str(spec.get("clusterName", "")),
+    )
+
+
+def source_of(ref: PolicyRef, ctx: Context) -> tuple[str, str, str]:
+    """(kind, namespace, name) a policyRef names, with Sveltos's namespace defaulting."""
+    if ctx.profile_kind == names.PROFILE_KIND:
+        namespace = ctx.cluster_namespace  # forced to the Profile's own namespace
+    else:
+        namespace = ref.namespace or ctx.cluster_namespace
+    return str(ref.kind), namespace, str(ref.name or "")
+
+
+def unsupported(spec: Spec) -> list[str]:
+    """Spec fields this controller does not act on yet (said in status, never ignored)."""
+    fields = {
+        "helmCharts": spec.helm_charts,
+        "kustomizationRefs": spec.kustomization_refs,
+        "templateResourceRefs": spec.template_resource_refs,
+        "dependsOn": spec.depends_on,
+        "preDeployChecks": spec.pre_deploy_checks,
+        "validateHealths": spec.validate_healths,
+        "patches": spec.patches,
+        "patchesFrom": spec.patches_from,
+        "driftExclusions": spec.drift_exclusions,
+        "preDeleteChecks": spec.pre_delete_checks,
+        "postDeleteChecks": spec.post_delete_checks,
+        "reloader": spec.reloader or None,
+        "maxUpdate": spec.max_update,
+    }
+    named = [name for name, value in fields.items() if value]
+    if spec.sync_mode in ("OneTime", "DryRun"):
+        named.append(f"syncMode {spec.sync_mode}")
+    return named
+
+
+def feature_hash(spec: Spec, sources: list[tuple[str, str, str, Any]]) -> bytes:
+    """What, if it changes, means the Resources feature must be deployed again."""
+    relevant = {
+        "policyRefs": [r.dump() for r in spec.policy_refs or []],
+        "tier": spec.tier,
+        "syncMode": spec.sync_mode,
+        "continueOnConflict": spec.continue_on_conflict,
+        "continueOnError": spec.continue_on_error,
+        "extraLabels": spec.extra_labels,
+        "extraAnnotations": spec.extra_annotations,
+        "sources": sources,
+    }
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _key(obj: KubeObject) -> SummaryKey:
+    meta = obj.get("metadata") or {}
+    return str(meta.get("namespace", "")), str(meta.get("name", ""))
+
+
+def _source_index(summary: KubeObject) -> list[str]:
+    ctx = context_of(summary)
+    if ctx is None:
+        return []
+    return ["/".join(source_of(ref, ctx)) for ref in ctx.spec.policy_refs or [] if ref.kind]
+
+
+def _cluster_index(summary: KubeObject) -> list[str]:
+    spec = summary.get("spec") or {}
+    return [f"{spec.get('clusterNamespace')}/{spec.get('clusterName')}"]
+
+
+class ClusterSummaryReconciler:
+    def __init__(
+        self,
+        mgmt: Client,
+        *,
+        summaries: Informer,
+        clusters: Informer,
+        configmaps: Informer,
+        secrets: Informer,
+        connections: ClusterConnections,
+        workers: int = 10,
+    ) -> None:
+        self.mgmt = mgmt
+        self.summaries = summaries
+        self.clusters = clusters
+        self.configmaps = configmaps
+        self.secrets = secrets
+        self.connections = connections
+        self.controller: Controller[SummaryKey] = Controller(
+            "clustersummary",
+            self.reconcile,
+            workers=workers,
+            informers=[summaries, clusters, configmaps, secrets],
+        )
+        summaries.store.add_indexer("source", _source_index)
+        summaries.store.add_indexer("cluster", _cluster_index)
+        summaries.add_handler(
+            FuncHandler(
+                add=lambda o: self.controller.queue.add(_key(o)),
+                update=self._summary_updated,
+            )
+        )
+        configmaps.add_handler(self._source_handler("ConfigMap"))
+        secrets.add_handler(self._source_handler("Secret"))
+        clusters.add_handler(
+            FuncHandler(
+                add=self._cluster_changed,
+                update=self._cluster_updated,
+                delete=self._cluster_changed,
+            )
+        )
+
+    def _summary_updated(self, old: KubeObject, new: KubeObject) -> None:
+        o, n = old.get("metadata") or {}, new.get("metadata") or {}
+        if o.get("generation") != n.get("generation") or (
+            o.get("deletionTimestamp") != n.get("deletionTimestamp")
+        ):
+            self.controller.queue.add(_key(new))
+
+    def _source_handler(self, kind: str) -> FuncHandler:
+        return FuncHandler(
+            add=lambda o: self._source_changed(kind, o),
+            update=lambda _o, n: self._source_changed(kind, n),
+            delete=lambda o: self._source_changed(kind, o),
+        )
+
+    def _source_changed(self, kind: str, obj: KubeObject) -> None:
+        meta = obj.get("metadata") or {}
+        for summary in self.summaries.store.by_index(
+            "source", f"{kind}/{meta.get('namespace')}/{meta.get('name')}"
+        ):
+            self.controller.queue.add(_key(summary))
+
+    def _cluster_changed(self, cluster: KubeObject) -> None:
+        meta = cluster.get("metadata") or {}
+        for summary in self.summaries.store.by_index(
+            "cluster", f"{meta.get('namespace')}/{meta.get('name')}"
+        ):
+            self.controller.queue.add(_key(summary))
+
+    def _cluster_updated(self, old: KubeObject, new: KubeObject) -> None:
+        def view(obj: KubeObject) -> tuple[Any, ...]:
+            status = obj.get("status") or {}
+            return (
+                status.get("ready"),
+                status.get("connectionStatus"),
+                (obj.get("spec") or {}).get("paused"),
+            )
+
+        if view(old) != view(new):
+            self._cluster_changed(new)
+
+    async def run(self) -> None:
+        await self.controller.run()
+
+    # -- reconcile ------------------------------------------------------------------------
+
+    async def reconcile(self, key: SummaryKey) -> Requeue | None:
+        summary = self.summaries.store.get(f"{key[0]}/{key[1]}")
+        if summary is None:
+            return None
+        ctx = context_of(summary)
+        if ctx is None:
+            return None
+        meta = summary.get("metadata") or {}
+        if meta.get("deletionTimestamp"):
+            return await self._withdraw(ctx)
+        cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}")
+        if cluster is None:
+            await self._feature_status(
+                ctx,
+                status="Failed",
+                message=(
+                    f"SveltosCluster {ctx.cluster_namespace}/{ctx.cluster_name} does not exist"
+                ),
+            )
+            return Requeue(WAIT_FOR_CLUSTER)
+        if (cluster.get("spec") or {}).get("paused"):
+            return None  # a paused cluster takes no updates; unpausing triggers a reconcile
+        connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
+        if connection is None or not (cluster.get("status") or {}).get("ready"):
+            await self._feature_status(
+                ctx,
+                status="Provisioning",
+                message=(
+                    f"waiting for SveltosCluster {ctx.cluster_namespace}/{ctx.cluster_name} "
+                    "to be ready"
+                ),
+            )
+            return Requeue(WAIT_FOR_CLUSTER)
+        return await self._deploy_resources(ctx, connection.client)
+
+    async def _deploy_resources(self, ctx: Context, remote: Client) -> Requeue | None:
+        status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+        current = _feature(status, RESOURCES)
+        try:
+            items, sources = self._collect(ctx)
+        except ManifestError as exc:
+            failures = await self._failed(ctx, status, str(exc), reason="InvalidManifest")
+            return Requeue(retry_after(failures))
+        digest = feature_hash(ctx.spec, sources)
+        notes = unsupported(ctx.spec)
+        note = f"not supported yet, so not acted on: {', '.join(notes)}" if notes else None
+        if (
+            current is not None
+            and current.hash == digest
+            and current.status == "Provisioned"
+            and status.failure_message == note
+        ):
+            return None
+        previous_gvks = _deployed_gvks(status, RESOURCES)
+        wanted_gvks = sorted({gvk_of(i.obj["apiVersion"], i.obj["kind"]) for i in items})
+        await self._write_status(
+            ctx,
+            status,
+            RESOURCES,
+            FeatureSummary(
+                feature_id=RESOURCES,
+                status="Provisioning",
+                hash=current.hash if current else None,
+                consecutive_failures=current.consecutive_failures if current else None,
+            ),
+            gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
+            note=note,
+        )
+        clients = {"Remote": remote, "Local": self.mgmt}
+        restrict = ctx.cluster_namespace if ctx.profile_kind == names.PROFILE_KIND else None
+        outcome = await deploy(
+            clients,
+            items,
+            ctx.owner,
+            continue_on_conflict=ctx.spec.continue_on_conflict,
+            continue_on_error=ctx.spec.continue_on_error,
+            restrict_local_namespace=restrict,
+        )
+        for old_owner in outcome.takeovers:
+            self._requeue_profile_summary(old_owner, ctx)
+        problems = outcome.conflicts + outcome.errors
+        if problems:
+            reason = "Conflict" if outcome.conflicts and not outcome.errors else "DeployError"
+            message = "; ".join(problems)
+            failures = await self._failed(
+                ctx,
+                status,
+                message,
+                reason=reason,
+                gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
+                note=note,
+            )
+            if not outcome.errors:
+                return Requeue(CONFLICT_RETRY)
+            return Requeue(retry_after(failures))
+        keep = {d.id for d in outcome.deployed}
+        stale_errors: list[str] = []
+        for deployment_type, client in clients.items():
+            gvks = sorted(set(previous_gvks) | set(wanted_gvks))
+            if (
+                deployment_type == "Local"
+                and not any(i.deployment_type == "Local" for i in items)
+                and not previous_gvks
+            ):
+                continue
+            _, errors = await remove_stale(client, gvks, ctx.owner, RESOURCES, keep)
+            stale_errors += errors
+        if stale_errors:
+            failures = await self._failed(
+                ctx,
+                status,
+                "; ".join(stale_errors),
+                reason="CleanupError",
+                gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
+                note=note,
+            )
+            return Requeue(retry_after(failures))
+        await clusterconfiguration.record(
+            self.mgmt,
+            ctx.cluster_namespace,
+            ctx.cluster_name,
+            ctx.profile_kind,
+            ctx.profile_name,
+            RESOURCES,
+            outcome.deployed,
+        )
+        await self._write_status(
+            ctx,
+            status,
+            RESOURCES,
+            FeatureSummary(
+                feature_id=RESOURCES,
+                status="Provisioned",
+                hash=digest,
+                consecutive_failures=0,
+                last_applied_time=_now(),
+            ),
+            gvks=wanted_gvks,
+            note=note,
+        )
+        _log.info(
+            "deployed",
+            summary=f"{ctx.cluster_namespace}/{ctx.summary['metadata']['name']}",
+            objects=len(outcome.deployed),
+        )
+        return None
+
+    def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
+        """The decorated objects of every policyRef, in order; and what they were read from."""
+        items: list[Item] = []
+        sources: list[tuple[str, str, str, Any]] = []
+        for index, ref in enumerate(ctx.spec.policy_refs or []):
+            if ref.remote_url is not None or ref.kind not in ("ConfigMap", "Secret"):
+                raise ManifestError(
+                    f"policyRefs[{index}]: {ref.kind or 'remoteURL'} sources are not supported "
+                    "by Navarch yet; use a ConfigMap or Secret"
+                )
+            kind, namespace, name = source_of(ref, ctx)
+            if "{{" in name or "{{" in namespace:
+                raise ManifestError(
+                    f"policyRefs[{index}]: templated names are not supported by Navarch yet"
+                )
+            cache = self.configmaps if kind == "ConfigMap" else self.secrets
+            source = cache.store.get(f"{namespace}/{name}")
+            if source is None:
+                if ref.optional:
+                    sources.append((kind, namespace, name, None))
+                    continue
+                raise ManifestError(
+                    f"policyRefs[{index}]: {kind} {namespace}/{name} does not exist: create it, "
+                    "or mark the reference optional"
+                )
+            annotations = (source.get("metadata") or {}).get("annotations") or {}
+            for marker in (TEMPLATE_ANNOTATION, LUA_ANNOTATION):
+                if marker in annotations:
+                    raise ManifestError(
+                        f"{kind} {namespace}/{name} is marked {marker}: templates and Lua are "
+                        "not supported by Navarch yet"
+                    )
+            reference = Reference(kind=kind, namespace=namespace, name=name, tier=ref.tier)
+            source_items = [
+                Item(
+                    obj=decorate(
+                        obj,
+                        reference=reference,
+                        owner=ctx.owner,
+                        feature=RESOURCES,
+                        extra_labels=ctx.spec.extra_labels,
+                        extra_annotations=ctx.spec.extra_annotations,
+                    ),
+                    reference=reference,
+                    deployment_type=ref.deployment_type,
+                    skip_namespace_creation=ref.skip_namespace_creation,
+                )
+                for obj in documents_of(source)
+            ]
+            items += source_items
+            sources.append((kind, namespace, name, source.get("data")))
+        ordered = apply_order([i.obj for i in items])
+        by_id = {id(i.obj): i for i in items}
+        return [by_id[id(obj)] for obj in ordered], sources
+
+    def _requeue_profile_summary(self, old: Owner, ctx: Context) -> None:
+        label = (
+            names.PROFILE_LABEL if old.kind == names.PROFILE_KIND else (names.CLUSTER_PROFILE_LABEL)
+        )
+        for summary in self.summaries.store.by_index(
+            "cluster", f"{ctx.cluster_namespace}/{ctx.cluster_name}"
+        ):
+            if ((summary.get("metadata") or {}).get("labels") or {}).get(label) == old.name:
+                self.controller.queue.add(_key(summary))
+
+    async def _withdraw(self, ctx: Context) -> Requeue | None:
+        status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+        leave = ctx.spec.stop_matching_behavior == "LeavePolicies"
+        cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}")
+        gvks = _deployed_gvks(status, RESOURCES)
+        if not leave and gvks and cluster is not None:
+            connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
+            if connection is None:
+                await self._feature_status(
+                    ctx,
+                    status="Removing",
+                    message=(
+                        f"cannot reach SveltosCluster {ctx.cluster_namespace}/{ctx.cluster_name} "
+                        "to remove what was deployed; will retry"
+                    ),
+                )
+                return Requeue(WAIT_FOR_CLUSTER)
+            errors: list[str] = []
+            for client in (connection.client, self.mgmt):
+                errors += (await remove_stale(client, gvks, ctx.owner, RESOURCES, set()))[1]
+            if errors:
+                await self._feature_status(ctx, status="Removing", message="; ".join(errors))
+                return Requeue(WAIT_FOR_CLUSTER)
+        await clusterconfiguration.record(
+            self.mgmt,
+            ctx.cluster_namespace,
+            ctx.cluster_name,
+            ctx.profile_kind,
+            ctx.profile_name,
+            RESOURCES,
+            None,
+        )
+        meta = ctx.summary["metadata"]
+        finalizers = [
+            f for f in meta.get("finalizers") or [] if f != names.CLUSTER_SUMMARY_FINALIZER
+        ]
+        with contextlib.suppress(NotFound):
+            await self.mgmt.patch(
+                names.CONFIG_API_VERSION,
+                names.CLUSTER_SUMMARY_KIND,
+                meta["name"],
+                [
+                    {
+                        "op": "test",
+                        "path": "/metadata/resourceVersion",
+                        "value": meta["resourceVersion"],
+                    },
+                    {"op": "replace", "path": "/metadata/finalizers", "value": finalizers},
+                ],
+                namespace=meta["namespace"],
+                patch_type="json",
+            )
+        _log.info(
+            "withdrawn" if not leave else "left in place (LeavePolicies)",
+            summary=f"{meta['namespace']}/{meta['name']}",
+        )
+        return None
+
+    # -- status ---------------------------------------------------------------------------
+
+    async def _failed(
+        self,
+        ctx: Context,
+        status: ClusterSummaryStatus,
+        message: str,
+        *,
+        reason: str,
+        gvks: list[str] | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Record a failure; returns how many in a row this makes."""
+        current = _feature(status, RESOURCES)
+        failures = (current.consecutive_failures or 0) + 1 if current else 1
+        await self._write_status(
+            ctx,
+            status,
+            RESOURCES,
+            FeatureSummary(
+                feature_id=RESOURCES,
+                status="Failed",
+                hash=current.hash if current else None,
+                consecutive_failures=failures,
+                failure_reason=reason,
+                failure_message=message,
+            ),
+            gvks=gvks if gvks is not None else _deployed_gvks(status, RESOURCES),
+            note=note,
+        )
+        return failures
+
+    async def _feature_status(self, ctx: Context, *, status: str, message: str) -> None:
+        parsed = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+        current = _feature(parsed, RESOURCES)
+        await self._write_status(
+            ctx,
+            parsed,
+            RESOURCES,
+            FeatureSummary(
+                feature_id=RESOURCES,
+                status=status,  # type: ignore[arg-type]
+                hash=current.hash if current else None,
+                consecutive_failures=current.consecutive_failures if current else None,
+                failure_message=message,
+            ),
+            gvks=_deployed_gvks(parsed, RESOURCES),
+            note=parsed.failure_message,
+        )
+
+    async def _write_status(
+        self,
+        ctx: Context,
+        status: ClusterSummaryStatus,
+        feature: str,
+        summary: FeatureSummary,
+        *,
+        gvks: list[str],
+        note: str | None,
+    ) -> None:
+        features = [f for f in status.feature_summaries or [] if f.feature_id != feature]
+        features.append(summary)
+        wire: dict[str, Any] = {
+            "featureSummaries": [f.dump() for f in features],
+            "deployedGVKs": [{"featureID": feature, "deployedGroupVersionKind": gvks}],
+        }
+        if note:
+            wire["failureMessage"] = note
+        current = ctx.summary.get("status") or {}
+        if all(current.get(k) == v for k, v in wire.items()) and (
+            "failureMessage" in wire or "failureMessage" not in current
+        ):
+            return
+        meta = ctx.summary["metadata"]
+        updated = await self.mgmt.apply_status(
+            {
+                "apiVersion": names.CONFIG_API_VERSION,
+                "kind": names.CLUSTER_SUMMARY_KIND,
+                "metadata": {"name": meta["name"], "namespace": meta["namespace"]},
+                "status": wire,
+            }
+        )
+        ctx.summary = {**ctx.summary, "status": updated.get("status") or {}}
+
+
+def _feature(status: ClusterSummaryStatus, feature: str) -> FeatureSummary | None:
+    return next((f for f in status.feature_summaries or [] if f.feature_id == feature), None)
+
+
+def _deployed_gvks(status: ClusterSummaryStatus, feature: str) -> list[str]:
+    for info in status.deployed_gvks or []:
+        if info.feature_id == feature:
+            return list(info.deployed_group_version_kind or [])
+    return []

@@ -1,0 +1,276 @@
+"""Apply a feature's objects to a cluster, and remove what a profile deployed and no longer wants.
+
+The ClusterSummary controller decides *what* (the decorated objects of every policyRef, in
+order); this module does the I/O against one cluster, object by object:
+
+1. the kind must be served (else: the document and "is its CRD installed?");
+2. namespaced objects without a namespace go to ``default``; the namespace is created first
+   unless the policyRef says ``skipNamespaceCreation``;
+3. the object's current owner is checked (``engines.resources.may_deploy``): a conflict writes
+   nothing and is reported, a lower-tier profile takes over;
+4. server-side apply with field manager ``navarch``, forced (Sveltos forces too: the profile's
+   content wins over fields others changed).
+
+A conflict stops the feature unless ``continueOnConflict``; any other failure stops it unless
+``continueOnError``. Removal lists every object of the kinds the feature ever deployed and
+deletes those whose annotations say this profile deployed them for this cluster and that are
+not wanted any more; objects of other owners are never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+
+from navarch import log
+from navarch.engines.resources import (
+    CLUSTER_SUMMARY,
+    OWNER_KIND,
+    OWNER_NAME,
+    REASON_LABEL,
+    Owner,
+    Reference,
+    may_deploy,
+)
+from navarch.kube import (
+    AlreadyExists,
+    Client,
+    KubeError,
+    KubeObject,
+    NotFound,
+    ResourceType,
+    UnknownKind,
+    split_api_version,
+)
+
+_log = log.get_logger(__name__)
+
+ObjectId = tuple[str, str, str]  # (Kind.version.group, namespace, name)
+
+
+@dataclass
+class Item:
+    """One object to deploy: decorated, with where it came from and how."""
+
+    obj: KubeObject
+    reference: Reference
+    deployment_type: str = "Remote"
+    skip_namespace_creation: bool = False
+
+
+@dataclass
+class Deployed:
+    """An object as it was applied: what ClusterConfiguration records."""
+
+    group: str
+    version: str
+    kind: str
+    namespace: str
+    name: str
+    deployment_type: str
+
+    @property
+    def gvk(self) -> str:
+        return f"{self.kind}.{self.version}.{self.group}"
+
+    @property
+    def id(self) -> ObjectId:
+        return (self.gvk, self.namespace, self.name)
+
+
+@dataclass
+class Outcome:
+    deployed: list[Deployed] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    takeovers: list[Owner] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.conflicts and not self.errors
+
+
+def gvk_of(api_version: str, kind: str) -> str:
+    group, version = split_api_version(api_version)
+    return f"{kind}.{version}.{group}"
+
+
+def parse_gvk(gvk: str) -> tuple[str, str]:
+    """``Kind.version.group`` -> (apiVersion, kind)."""
+    kind, _, rest = gvk.partition(".")
+    version, _, group = rest.partition(".")
+    return (f"{group}/{version}" if group else version), kind
+
+
+def _label(item: Item) -> str:
+    meta = item.obj.get("metadata") or {}
+    where = (
+        f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else meta.get("name")
+    )
+    return f"{item.reference}: {item.obj.get('kind')} {where}"
+
+
+async def deploy(
+    clients: dict[str, Client],
+    items: list[Item],
+    owner: Owner,
+    *,
+    continue_on_conflict: bool,
+    continue_on_error: bool,
+    restrict_local_namespace: str | None = None,
+) -> Outcome:
+    """Apply ``items`` in order; see the module docstring for the rules."""
+    outcome = Outcome()
+    known_namespaces: set[tuple[str, str]] = set()
+    for item in items:
+        client = clients[item.deployment_type]
+        try:
+            result = await _deploy_one(
+                client, item, owner, known_namespaces, restrict_local_namespace
+            )
+        except KubeError as exc:
+            outcome.errors.append(f"{_label(item)}: {exc.server_message}")
+            if not continue_on_error:
+                break
+            continue
+        if isinstance(result, str):
+            outcome.conflicts.append(result)
+            if not continue_on_conflict:
+                break
+            continue
+        deployed, takeover = result
+        outcome.deployed.append(deployed)
+        if takeover is not None:
+            outcome.takeovers.append(takeover)
+    return outcome
+
+
+async def _deploy_one(
+    client: Client,
+    item: Item,
+    owner: Owner,
+    known_namespaces: set[tuple[str, str]],
+    restrict_local_namespace: str | None,
+) -> tuple[Deployed, Owner | None] | str:
+    obj = item.obj
+    try:
+        rt = await client.resource(str(obj["apiVersion"]), str(obj["kind"]))
+    except UnknownKind:
+        raise UnknownKind(
+            f"the cluster serves no {obj['kind']} in {obj['apiVersion']} (is its CRD installed, "
+            "or is the apiVersion misspelt?)",
+            cluster=client.name,
+        ) from None
+    meta = obj["metadata"]
+    if rt.namespaced:
+        meta.setdefault("namespace", "default")
+        meta["namespace"] = meta["namespace"] or "default"
+    else:
+        meta.pop("namespace", None)
+    namespace = str(meta.get("namespace") or "")
+    if (
+        restrict_local_namespace is not None
+        and item.deployment_type == "Local"
+        and namespace != restrict_local_namespace
+    ):
+        raise KubeError(
+            f"a Profile deploys to the management cluster only in its own namespace "
+            f"({restrict_local_namespace}), not in {namespace or 'cluster scope'}"
+        )
+    if namespace and not item.skip_namespace_creation:
+        await _ensure_namespace(client, namespace, known_namespaces)
+    current: KubeObject | None = None
+    with contextlib.suppress(NotFound):
+        current = await client.get(rt.api_version, rt.kind, meta["name"], namespace or None)
+    verdict = may_deploy(current, item.reference, owner)
+    if not verdict.allowed:
+        return verdict.message
+    await client.apply(obj, force=True)
+    takeover = None
+    if verdict.takeover and current is not None:
+        annotations = (current.get("metadata") or {}).get("annotations") or {}
+        takeover = Owner(
+            kind=annotations.get(OWNER_KIND, ""),
+            name=annotations.get(OWNER_NAME, ""),
+            tier=0,
+            cluster=annotations.get(CLUSTER_SUMMARY, ""),
+        )
+    return _deployed(rt, namespace, str(meta["name"]), item.deployment_type), takeover
+
+
+def _deployed(rt: ResourceType, namespace: str, name: str, deployment_type: str) -> Deployed:
+    return Deployed(
+        group=rt.group,
+        version=rt.version,
+        kind=rt.kind,
+        namespace=namespace,
+        name=name,
+        deployment_type=deployment_type,
+    )
+
+
+async def _ensure_namespace(client: Client, namespace: str, known: set[tuple[str, str]]) -> None:
+    if (client.name, namespace) in known:
+        return
+    try:
+        await client.get("v1", "Namespace", namespace)
+    except NotFound:
+        with contextlib.suppress(AlreadyExists):
+            await client.create(
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
+            )
+    known.add((client.name, namespace))
+
+
+def owned_by(obj: KubeObject, owner: Owner, feature: str) -> bool:
+    meta = obj.get("metadata") or {}
+    annotations = meta.get("annotations") or {}
+    return (
+        annotations.get(OWNER_KIND) == owner.kind
+        and annotations.get(OWNER_NAME) == owner.name
+        and annotations.get(CLUSTER_SUMMARY) == owner.cluster
+        and (meta.get("labels") or {}).get(REASON_LABEL) == feature
+    )
+
+
+async def remove_stale(
+    client: Client,
+    gvks: list[str],
+    owner: Owner,
+    feature: str,
+    keep: set[ObjectId],
+) -> tuple[list[ObjectId], list[str]]:
+    """Delete what ``owner`` deployed for ``feature`` among ``gvks`` and not in ``keep``.
+
+    Returns (removed, errors). Kinds are handled most-dependent first (the reverse of the apply
+    order): namespaced objects, then cluster-scoped ones, Namespaces and CRDs last.
+    """
+    removed: list[ObjectId] = []
+    errors: list[str] = []
+
+    def rank(gvk: str) -> int:
+        kind = parse_gvk(gvk)[1]
+        return {"CustomResourceDefinition": 2, "Namespace": 1}.get(kind, 0)
+
+    for gvk in sorted(set(gvks), key=rank):
+        api_version, kind = parse_gvk(gvk)
+        try:
+            listed = await client.list(api_version, kind)
+        except UnknownKind:
+            continue  # the kind is gone (its CRD was removed), and so are its objects
+        except KubeError as exc:
+            errors.append(f"cannot list {kind} in {client.name}: {exc.server_message}")
+            continue
+        for obj in listed.items:
+            meta = obj.get("metadata") or {}
+            ident = (gvk, str(meta.get("namespace") or ""), str(meta.get("name", "")))
+            if ident in keep or not owned_by(obj, owner, feature):
+                continue
+            try:
+                await client.delete(api_version, kind, ident[2], ident[1] or None)
+                removed.append(ident)
+            except NotFound:
+                removed.append(ident)
+            except KubeError as exc:
+                errors.append(f"cannot delete {kind} {ident[1]}/{ident[2]}: {exc.server_message}")
+    return removed, errors

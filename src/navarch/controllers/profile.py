@@ -1,0 +1,392 @@
+"""The ClusterProfile and Profile controller: which clusters match, one ClusterSummary each.
+
+For a profile the reconcile computes the matching clusters (``matching_clusters``, pure), writes
+``status.matchingClusters``, applies one ClusterSummary per matching cluster (its spec a copy of
+the profile's spec, its owner the profile, with the finalizer that makes the ClusterSummary
+controller withdraw what it deployed before it goes away), and deletes the ClusterSummaries of
+clusters that no longer match. Deploying is the ClusterSummary controller's job, never this one's.
+
+A deleted profile keeps its own finalizer until every ClusterSummary it owns is gone, so nothing
+it deployed is left behind (unless ``stopMatchingBehavior: LeavePolicies``, which the
+ClusterSummary controller honours). A profile with the ``profile.projectsveltos.io/paused``
+annotation is left as it is, and says so in status.
+
+Everything is read from informer caches that have synced, so a failed list never looks like
+"no clusters match" and never deletes a ClusterSummary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from navarch import log
+from navarch.api import names
+from navarch.api.meta import ObjectReference, SelectorError
+from navarch.api.profile import Spec
+from navarch.kube import Client, Conflict, KubeObject, NotFound
+from navarch.runtime import Controller, FuncHandler, Informer, Requeue
+
+_log = log.get_logger(__name__)
+
+ProfileKey = tuple[str, str]  # ("" for a ClusterProfile, or the Profile's namespace; name)
+
+
+def cluster_ref(namespace: str, name: str) -> ObjectReference:
+    return ObjectReference(
+        api_version=names.LIB_API_VERSION,
+        kind=names.SVELTOS_CLUSTER_KIND,
+        namespace=namespace,
+        name=name,
+    )
+
+
+def matching_clusters(
+    spec: Spec,
+    *,
+    kind: str,
+    namespace: str,
+    clusters: list[KubeObject],
+    sets: dict[str, KubeObject],
+) -> list[ObjectReference]:
+    """Ready, live clusters the selector matches, then clusterRefs, then the sets' picks.
+
+    A Profile (``namespace`` set) sees only clusters of its own namespace. An empty selector
+    matches no cluster (Sveltos's rule). The result is sorted and free of duplicates.
+    """
+    scoped = kind == names.PROFILE_KIND
+    found: dict[tuple[str, str], ObjectReference] = {}
+    selector = spec.cluster_selector
+    if selector is not None and not selector.is_empty:
+        for obj in clusters:
+            meta = obj.get("metadata") or {}
+            cluster_ns, cluster_name = str(meta.get("namespace", "")), str(meta.get("name", ""))
+            if scoped and cluster_ns != namespace:
+                continue
+            if meta.get("deletionTimestamp") or not (obj.get("status") or {}).get("ready"):
+                continue
+            if selector.matches(meta.get("labels") or {}):
+                found[(cluster_ns, cluster_name)] = cluster_ref(cluster_ns, cluster_name)
+    for ref in spec.cluster_refs or []:
+        if ref.kind not in (None, names.SVELTOS_CLUSTER_KIND) or not ref.name:
+            continue
+        ref_ns = ref.namespace or ""
+        if scoped and ref_ns != namespace:
+            continue
+        found[(ref_ns, ref.name)] = cluster_ref(ref_ns, ref.name)
+    for set_name in spec.set_refs or []:
+        cluster_set = sets.get(set_name)
+        selected = ((cluster_set or {}).get("status") or {}).get("selectedClusterRefs") or []
+        for ref in selected:
+            ref_ns, ref_name = str(ref.get("namespace", "")), str(ref.get("name", ""))
+            if ref_name and not (scoped and ref_ns != namespace):
+                found[(ref_ns, ref_name)] = cluster_ref(ref_ns, ref_name)
+    return [found[key] for key in sorted(found)]
+
+
+def summary_object(
+    profile: KubeObject, kind: str, cluster_namespace: str, cluster_name: str
+) -> KubeObject:
+    """The ClusterSummary this profile wants for one cluster (what the controller applies)."""
+    meta = profile.get("metadata") or {}
+    name = str(meta.get("name", ""))
+    label = names.PROFILE_LABEL if kind == names.PROFILE_KIND else names.CLUSTER_PROFILE_LABEL
+    return {
+        "apiVersion": names.CONFIG_API_VERSION,
+        "kind": names.CLUSTER_SUMMARY_KIND,
+        "metadata": {
+            "name": names.cluster_summary_name(kind, name, cluster_name),
+            "namespace": cluster_namespace,
+            "labels": {
+                label: name,
+                names.CLUSTER_NAME_LABEL: cluster_name,
+                names.CLUSTER_TYPE_LABEL: names.CLUSTER_TYPE_SVELTOS,
+            },
+            "ownerReferences": [
+                {
+                    "apiVersion": names.CONFIG_API_VERSION,
+                    "kind": kind,
+                    "name": name,
+                    "uid": meta.get("uid", ""),
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+            "finalizers": [names.CLUSTER_SUMMARY_FINALIZER],
+        },
+        "spec": {
+            "clusterNamespace": cluster_namespace,
+            "clusterName": cluster_name,
+            "clusterType": names.CLUSTER_TYPE_SVELTOS,
+            "clusterProfileSpec": profile.get("spec") or {},
+        },
+    }
+
+
+def summary_is_current(existing: KubeObject | None, desired: KubeObject) -> bool:
+    """Whether applying ``desired`` would change nothing the controller owns."""
+    if existing is None:
+        return False
+    meta, want = existing.get("metadata") or {}, desired["metadata"]
+    labels = meta.get("labels") or {}
+    return (
+        existing.get("spec") == desired["spec"]
+        and all(labels.get(k) == v for k, v in want["labels"].items())
+        and names.CLUSTER_SUMMARY_FINALIZER in (meta.get("finalizers") or [])
+        and any(
+            ref.get("uid") == want["ownerReferences"][0]["uid"]
+            for ref in meta.get("ownerReferences") or []
+        )
+    )
+
+
+def _key(obj: KubeObject) -> ProfileKey:
+    meta = obj.get("metadata") or {}
+    return str(meta.get("namespace") or ""), str(meta.get("name", ""))
+
+
+class ProfileReconciler:
+    """Reconciles one kind: ClusterProfile (cluster-scoped) or Profile (namespaced)."""
+
+    def __init__(
+        self,
+        mgmt: Client,
+        *,
+        kind: str,
+        profiles: Informer,
+        clusters: Informer,
+        sets: Informer,
+        summaries: Informer,
+        workers: int = 4,
+    ) -> None:
+        self.mgmt = mgmt
+        self.kind = kind
+        self.profiles = profiles
+        self.clusters = clusters
+        self.sets = sets
+        self.summaries = summaries
+        self.label = (
+            names.PROFILE_LABEL if kind == names.PROFILE_KIND else names.CLUSTER_PROFILE_LABEL
+        )
+        self.finalizer = (
+            names.PROFILE_FINALIZER
+            if kind == names.PROFILE_KIND
+            else names.CLUSTER_PROFILE_FINALIZER
+        )
+        self.controller: Controller[ProfileKey] = Controller(
+            kind.lower(),
+            self.reconcile,
+            workers=workers,
+            informers=[profiles, clusters, sets, summaries],
+        )
+        if not summaries.store.has_indexer("owner"):
+            summaries.store.add_indexer("owner", _summary_owner)
+        profiles.add_handler(
+            FuncHandler(
+                add=lambda o: self.controller.queue.add(_key(o)),
+                update=lambda _o, n: self.controller.queue.add(_key(n)),
+                delete=lambda o: self.controller.queue.add(_key(o)),
+            )
+        )
+        clusters.add_handler(
+            FuncHandler(
+                add=self._everyone,
+                update=self._cluster_updated,
+                delete=self._everyone,
+            )
+        )
+        sets.add_handler(
+            FuncHandler(
+                add=self._everyone,
+                update=lambda _o, n: self._everyone(n),
+                delete=self._everyone,
+            )
+        )
+        summaries.add_handler(
+            FuncHandler(
+                update=lambda _o, n: self._owner_of(n),
+                delete=self._owner_of,
+            )
+        )
+
+    def _everyone(self, changed: KubeObject) -> None:
+        namespace = str((changed.get("metadata") or {}).get("namespace") or "")
+        for profile in self.profiles.store.list():
+            key = _key(profile)
+            if self.kind != names.PROFILE_KIND or key[0] == namespace:
+                self.controller.queue.add(key)
+
+    def _cluster_updated(self, old: KubeObject, new: KubeObject) -> None:
+        def view(obj: KubeObject) -> tuple[Any, ...]:
+            meta, status = obj.get("metadata") or {}, obj.get("status") or {}
+            return (meta.get("labels"), meta.get("deletionTimestamp"), status.get("ready"))
+
+        if view(old) != view(new):
+            self._everyone(new)
+
+    def _owner_of(self, summary: KubeObject) -> None:
+        labels = (summary.get("metadata") or {}).get("labels") or {}
+        name = labels.get(self.label)
+        if not name:
+            return
+        for ref in (summary.get("metadata") or {}).get("ownerReferences") or []:
+            if ref.get("kind") == self.kind:
+                namespace = (
+                    str((summary.get("metadata") or {}).get("namespace") or "")
+                    if self.kind == names.PROFILE_KIND
+                    else ""
+                )
+                self.controller.queue.add((namespace, name))
+
+    async def run(self) -> None:
+        await self.controller.run()
+
+    def _owned_summaries(self, key: ProfileKey) -> list[KubeObject]:
+        return self.summaries.store.by_index("owner", f"{self.kind}/{key[0]}/{key[1]}")
+
+    async def reconcile(self, key: ProfileKey) -> Requeue | None:
+        namespace, name = key
+        profile = self.profiles.store.get(f"{namespace}/{name}" if namespace else name)
+        if profile is None:
+            return None
+        meta = profile.get("metadata") or {}
+        if meta.get("deletionTimestamp"):
+            return await self._finish_deletion(profile, key)
+        if self.finalizer not in (meta.get("finalizers") or []):
+            await self._patch_finalizers(profile, [*(meta.get("finalizers") or []), self.finalizer])
+            return None  # the update event brings the profile back with its finalizer
+        if names.PROFILE_PAUSED_ANNOTATION in (meta.get("annotations") or {}):
+            await self._write_status(profile, suspended=True)
+            return None
+        spec = Spec.parse(profile.get("spec"))
+        sets = {  # ClusterSets for a ClusterProfile, Sets of its namespace for a Profile
+            str((s.get("metadata") or {}).get("name")): s
+            for s in self.sets.store.list()
+            if self.kind != names.PROFILE_KIND
+            or (s.get("metadata") or {}).get("namespace") == namespace
+        }
+        try:
+            matching = matching_clusters(
+                spec,
+                kind=self.kind,
+                namespace=namespace,
+                clusters=self.clusters.store.list(),
+                sets=sets,
+            )
+        except SelectorError as exc:
+            _log.warning("invalid cluster selector", profile=f"{self.kind}/{name}", error=str(exc))
+            return None
+        wanted = {(r.namespace or "", r.name or "") for r in matching}
+        for ref in matching:
+            desired = summary_object(profile, self.kind, ref.namespace or "", ref.name or "")
+            existing = self.summaries.store.get(f"{ref.namespace}/{desired['metadata']['name']}")
+            if existing is not None and (existing.get("metadata") or {}).get("deletionTimestamp"):
+                continue  # being withdrawn; recreated once it is gone
+            if not summary_is_current(existing, desired):
+                await self.mgmt.apply(desired, force=True)
+        for summary in self._owned_summaries(key):
+            spec_of = summary.get("spec") or {}
+            cluster = (
+                str(spec_of.get("clusterNamespace", "")),
+                str(spec_of.get("clusterName", "")),
+            )
+            if cluster not in wanted and not (summary.get("metadata") or {}).get(
+                "deletionTimestamp"
+            ):
+                await self._delete_summary(summary)
+        await self._write_status(profile, matching=matching)
+        return None
+
+    async def _finish_deletion(self, profile: KubeObject, key: ProfileKey) -> Requeue | None:
+        remaining = self._owned_summaries(key)
+        for summary in remaining:
+            if not (summary.get("metadata") or {}).get("deletionTimestamp"):
+                await self._delete_summary(summary)
+        if remaining:
+            return Requeue(after=10.0)  # ClusterSummary deletions also wake us up
+        finalizers = (profile.get("metadata") or {}).get("finalizers") or []
+        if self.finalizer in finalizers:
+            await self._patch_finalizers(profile, [f for f in finalizers if f != self.finalizer])
+        return None
+
+    async def _delete_summary(self, summary: KubeObject) -> None:
+        meta = summary.get("metadata") or {}
+        try:
+            await self.mgmt.delete(
+                names.CONFIG_API_VERSION,
+                names.CLUSTER_SUMMARY_KIND,
+                meta["name"],
+                meta["namespace"],
+            )
+            _log.info(
+                "cluster no longer matches; withdrawing",
+                profile=self.kind,
+                summary=f"{meta['namespace']}/{meta['name']}",
+            )
+        except NotFound:
+            pass
+
+    async def _patch_finalizers(self, profile: KubeObject, finalizers: list[str]) -> None:
+        meta = profile.get("metadata") or {}
+        patch = [
+            {"op": "test", "path": "/metadata/resourceVersion", "value": meta["resourceVersion"]},
+            {
+                "op": "replace" if "finalizers" in meta else "add",
+                "path": "/metadata/finalizers",
+                "value": finalizers,
+            },
+        ]
+        # Conflict or NotFound: it changed meanwhile; the event brings the new version back
+        with contextlib.suppress(Conflict, NotFound):
+            await self.mgmt.patch(
+                names.CONFIG_API_VERSION,
+                self.kind,
+                meta["name"],
+                patch,
+                namespace=meta.get("namespace"),
+                patch_type="json",
+            )
+
+    async def _write_status(
+        self,
+        profile: KubeObject,
+        *,
+        matching: list[ObjectReference] | None = None,
+        suspended: bool = False,
+    ) -> None:
+        meta = profile.get("metadata") or {}
+        current = profile.get("status") or {}
+        if suspended:
+            status: dict[str, Any] = {
+                "matchingClusters": current.get("matchingClusters") or [],
+                "reconciliationSuspended": True,
+                "suspensionReason": f"annotation {names.PROFILE_PAUSED_ANNOTATION} is set",
+            }
+        else:
+            status = {"matchingClusters": [r.dump() for r in matching or []]}
+        owned = ("matchingClusters", "reconciliationSuspended", "suspensionReason")
+        if {k: current.get(k) for k in owned if current.get(k) not in (None, [])} == {
+            k: v for k, v in status.items() if v not in (None, [])
+        }:
+            return
+        metadata = {"name": meta["name"]}
+        if meta.get("namespace"):
+            metadata["namespace"] = meta["namespace"]
+        await self.mgmt.apply_status(
+            {
+                "apiVersion": names.CONFIG_API_VERSION,
+                "kind": self.kind,
+                "metadata": metadata,
+                "status": status,
+            }
+        )
+
+
+def _summary_owner(summary: KubeObject) -> list[str]:
+    meta = summary.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    if labels.get(names.PROFILE_LABEL):
+        return [f"{names.PROFILE_KIND}/{meta.get('namespace', '')}/{labels[names.PROFILE_LABEL]}"]
+    if labels.get(names.CLUSTER_PROFILE_LABEL):
+        return [f"{names.CLUSTER_PROFILE_KIND}//{labels[names.CLUSTER_PROFILE_LABEL]}"]
+    return []
