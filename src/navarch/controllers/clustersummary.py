@@ -21,6 +21,7 @@ this controller does not act on yet are named in ``status.failureMessage``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -194,6 +195,9 @@ class ClusterSummaryReconciler:
         self.configmaps = configmaps
         self.secrets = secrets
         self.connections = connections
+        # summaries that must deploy again whatever their hash says (an object they owned was
+        # taken over); the cleared hash in status says the same across restarts
+        self._redeploy: set[SummaryKey] = set()
         self.controller: Controller[SummaryKey] = Controller(
             "clustersummary",
             self.reconcile,
@@ -306,11 +310,15 @@ class ClusterSummaryReconciler:
         except ManifestError as exc:
             failures = await self._failed(ctx, status, str(exc), reason="InvalidManifest")
             return Requeue(retry_after(failures))
+        key = _key(ctx.summary)
+        forced = key in self._redeploy
+        self._redeploy.discard(key)
         digest = feature_hash(ctx.spec, sources)
         notes = unsupported(ctx.spec)
         note = f"not supported yet, so not acted on: {', '.join(notes)}" if notes else None
         if (
             current is not None
+            and not forced
             and current.hash == digest
             and current.status == "Provisioned"
             and status.failure_message == note
@@ -342,7 +350,7 @@ class ClusterSummaryReconciler:
             restrict_local_namespace=restrict,
         )
         for old_owner in outcome.takeovers:
-            self._requeue_profile_summary(old_owner, ctx)
+            await self._invalidate_old_owner(old_owner, ctx)
         problems = outcome.conflicts + outcome.errors
         if problems:
             reason = "Conflict" if outcome.conflicts and not outcome.errors else "DeployError"
@@ -448,7 +456,7 @@ class ClusterSummaryReconciler:
                     obj=decorate(
                         obj,
                         reference=reference,
-                        owner=ctx.owner,
+                        owner=dataclasses.replace(ctx.owner, deployment_type=ref.deployment_type),
                         feature=RESOURCES,
                         extra_labels=ctx.spec.extra_labels,
                         extra_annotations=ctx.spec.extra_annotations,
@@ -465,15 +473,34 @@ class ClusterSummaryReconciler:
         by_id = {id(i.obj): i for i in items}
         return [by_id[id(obj)] for obj in ordered], sources
 
-    def _requeue_profile_summary(self, old: Owner, ctx: Context) -> None:
+    async def _invalidate_old_owner(self, old: Owner, ctx: Context) -> None:
+        """A lower tier took an object over: make the old owner deploy again (and so find
+        and report the conflict), by clearing its recorded hash, as Sveltos does."""
         label = (
             names.PROFILE_LABEL if old.kind == names.PROFILE_KIND else (names.CLUSTER_PROFILE_LABEL)
         )
         for summary in self.summaries.store.by_index(
             "cluster", f"{ctx.cluster_namespace}/{ctx.cluster_name}"
         ):
-            if ((summary.get("metadata") or {}).get("labels") or {}).get(label) == old.name:
-                self.controller.queue.add(_key(summary))
+            if ((summary.get("metadata") or {}).get("labels") or {}).get(label) != old.name:
+                continue
+            other = context_of(summary)
+            if other is None:
+                continue
+            status = ClusterSummaryStatus.parse(summary.get("status"))
+            current = _feature(status, RESOURCES)
+            if current is None:
+                continue
+            await self._write_status(
+                other,
+                status,
+                RESOURCES,
+                current.model_copy(update={"hash": None}),
+                gvks=_deployed_gvks(status, RESOURCES),
+                note=status.failure_message,
+            )
+            self._redeploy.add(_key(summary))
+            self.controller.queue.add(_key(summary))
 
     async def _withdraw(self, ctx: Context) -> Requeue | None:
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))

@@ -94,3 +94,25 @@ async def wait_status(
         check, timeout=timeout, what=f"{namespace}/{name} {what}"
     )
     return result
+
+
+async def register_cluster(
+    fleet: TestFleet, namespace: str, name: str, source: str, labels: str = ""
+) -> None:
+    """`navarch register cluster` for a fleet cluster, as a user runs it."""
+    args = [
+        "--context",
+        "mgmt",
+        "register",
+        "cluster",
+        "--namespace",
+        namespace,
+        "--cluster",
+        name,
+        "--kubeconfig",
+        str(fleet.fleet.kubeconfig_of(source)),
+    ]
+    if labels:
+        args += ["--labels", labels]
+    result = await navarch_async(*args, env={"KUBECONFIG": str(fleet.dir / "kubeconfig")})
+    assert result.code == 0, result.stderr

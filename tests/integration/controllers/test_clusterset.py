@@ -9,31 +9,11 @@ import pytest
 
 from navarch.api import names
 from navarch.kube import Client
-from tests.cli import navarch_async
 from tests.integration.conftest import TestFleet
-from tests.integration.controllers.conftest import Manager, wait_status
+from tests.integration.controllers.conftest import Manager, register_cluster, wait_status
 from tests.integration.helpers import eventually
 
 pytestmark = pytest.mark.integration
-
-
-async def register(fleet: TestFleet, namespace: str, name: str, source: str, labels: str) -> None:
-    result = await navarch_async(
-        "--context",
-        "mgmt",
-        "register",
-        "cluster",
-        "--namespace",
-        namespace,
-        "--cluster",
-        name,
-        "--kubeconfig",
-        str(fleet.fleet.kubeconfig_of(source)),
-        "--labels",
-        labels,
-        env={"KUBECONFIG": str(fleet.dir / "kubeconfig")},
-    )
-    assert result.code == 0, result.stderr
 
 
 def names_of(refs: list[dict[str, Any]] | None) -> list[str]:
@@ -57,9 +37,9 @@ async def test_cluster_set_fails_over_when_its_selected_cluster_goes_down(
     pool = f"pool-{uuid.uuid4().hex[:6]}"
     namespace = pool
     # "a-primary" sorts first, so it is selected first; it is the one that will go down
-    await register(fleet, namespace, "a-primary", own, f"pool={pool}")
-    await register(fleet, namespace, "b-standby", "cluster-1", f"pool={pool}")
-    await register(fleet, namespace, "c-elsewhere", "cluster-2", "pool=other")
+    await register_cluster(fleet, namespace, "a-primary", own, f"pool={pool}")
+    await register_cluster(fleet, namespace, "b-standby", "cluster-1", f"pool={pool}")
+    await register_cluster(fleet, namespace, "c-elsewhere", "cluster-2", "pool=other")
     for name in ("a-primary", "b-standby"):
         await wait_status(mgmt, namespace, name, "Ready", ready=True)
     await mgmt.apply(
@@ -107,8 +87,8 @@ async def test_cluster_set_fails_over_when_its_selected_cluster_goes_down(
 async def test_a_set_sees_only_its_own_namespace(fleet: TestFleet, manager: Manager) -> None:
     mgmt = fleet.client("mgmt")
     mine, other = f"set-{uuid.uuid4().hex[:6]}", f"set-{uuid.uuid4().hex[:6]}"
-    await register(fleet, mine, "local", "cluster-1", "role=edge")
-    await register(fleet, other, "foreign", "cluster-2", "role=edge")
+    await register_cluster(fleet, mine, "local", "cluster-1", "role=edge")
+    await register_cluster(fleet, other, "foreign", "cluster-2", "role=edge")
     await wait_status(mgmt, mine, "local", "Ready", ready=True)
     await wait_status(mgmt, other, "foreign", "Ready", ready=True)
     await mgmt.apply(

@@ -1,0 +1,474 @@
+"""ClusterProfile and Profile end to end: a real manager deploying to real clusters."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import uuid
+from typing import Any
+
+import pytest
+import yaml
+
+from navarch.api import names
+from navarch.kube import Client, NotFound
+from tests.integration.conftest import TestFleet
+from tests.integration.controllers.conftest import Manager, register_cluster
+from tests.integration.helpers import eventually
+
+pytestmark = pytest.mark.integration
+
+CONFIG = names.CONFIG_API_VERSION
+
+
+def uid() -> str:
+    return uuid.uuid4().hex[:6]
+
+
+def configmap_source(
+    name: str, namespace: str, *docs: dict[str, Any], **extra: str
+) -> dict[str, Any]:
+    """A ConfigMap holding ``docs`` as one multi-document key (plus raw ``extra`` keys)."""
+    data = {"resources.yaml": yaml.safe_dump_all(docs)} if docs else {}
+    data.update(extra)
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": data,
+    }
+
+
+def cm(name: str, namespace: str, **data: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": data,
+    }
+
+
+def cluster_profile(
+    name: str, selector: dict[str, str], refs: list[tuple[str, str]], **spec: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": CONFIG,
+        "kind": "ClusterProfile",
+        "metadata": {"name": name},
+        "spec": {
+            "clusterSelector": {"matchLabels": selector},
+            "policyRefs": [{"kind": "ConfigMap", "namespace": ns, "name": n} for ns, n in refs],
+            **spec,
+        },
+    }
+
+
+async def get_or_none(
+    client: Client, api: str, kind: str, name: str, ns: str | None = None
+) -> dict[str, Any] | None:
+    try:
+        return await client.get(api, kind, name, ns)
+    except NotFound:
+        return None
+
+
+async def present(client: Client, name: str, ns: str) -> dict[str, Any] | None:
+    return await get_or_none(client, "v1", "ConfigMap", name, ns)
+
+
+async def absent(client: Client, name: str, ns: str) -> bool:
+    return await present(client, name, ns) is None
+
+
+async def summary_feature(mgmt: Client, namespace: str, name: str) -> dict[str, Any]:
+    summary = await get_or_none(mgmt, CONFIG, "ClusterSummary", name, namespace)
+    for feature in ((summary or {}).get("status") or {}).get("featureSummaries") or []:
+        if feature.get("featureID") == "Resources":
+            return dict(feature)
+    return {}
+
+
+async def cleanup(mgmt: Client, *profiles: str) -> None:
+    for name in profiles:
+        with contextlib.suppress(NotFound):
+            await mgmt.delete(CONFIG, "ClusterProfile", name)
+
+
+async def test_a_label_change_moves_the_add_ons(fleet: TestFleet, manager: Manager) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"move-{uid()}", uid()
+    await register_cluster(fleet, ns, "a", "cluster-1", f"move={tag}")
+    await register_cluster(fleet, ns, "b", "cluster-2", "move=elsewhere")
+    target = f"addon-{tag}"
+    await mgmt.apply(configmap_source("moving", "default", cm(target, "default", v="1")))
+    await mgmt.apply(cluster_profile(f"move-{tag}", {"move": tag}, [("default", "moving")]))
+    one, two = fleet.client("cluster-1"), fleet.client("cluster-2")
+    deployed = await eventually(lambda: present(one, target, "default"), what="on cluster a")
+    annotations = deployed["metadata"]["annotations"]
+    assert annotations["projectsveltos.io/owner-name"] == f"move-{tag}"
+    assert annotations["projectsveltos.io/reference-name"] == "moving"
+    assert deployed["metadata"]["labels"]["projectsveltos.io/reason"] == "Resources"
+    assert await absent(two, target, "default")
+
+    await mgmt.patch(
+        names.LIB_API_VERSION,
+        "SveltosCluster",
+        "a",
+        {"metadata": {"labels": {"move": "elsewhere"}}},
+        namespace=ns,
+    )
+    await mgmt.patch(
+        names.LIB_API_VERSION,
+        "SveltosCluster",
+        "b",
+        {"metadata": {"labels": {"move": tag}}},
+        namespace=ns,
+    )
+    await eventually(lambda: present(two, target, "default"), what="moved to cluster b")
+    await eventually(lambda: absent(one, target, "default"), what="withdrawn from cluster a")
+    profile = await mgmt.get(CONFIG, "ClusterProfile", f"move-{tag}")
+    assert [c["name"] for c in profile["status"]["matchingClusters"]] == ["b"]
+    await cleanup(mgmt, f"move-{tag}")
+    await eventually(lambda: absent(two, target, "default"), what="withdrawn on delete")
+
+
+async def test_a_changed_source_redeploys_and_drops_what_it_no_longer_lists(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"chg-{uid()}", uid()
+    await register_cluster(fleet, ns, "c", "cluster-1", f"chg={tag}")
+    remote = fleet.client("cluster-1")
+    await mgmt.apply(
+        configmap_source(
+            f"src-{tag}",
+            "default",
+            cm(f"keep-{tag}", "default", v="1"),
+            cm(f"drop-{tag}", "default", v="1"),
+        )
+    )
+    await mgmt.apply(cluster_profile(f"chg-{tag}", {"chg": tag}, [("default", f"src-{tag}")]))
+    await eventually(lambda: present(remote, f"drop-{tag}", "default"), what="first version")
+    await mgmt.apply(
+        configmap_source(
+            f"src-{tag}",
+            "default",
+            cm(f"keep-{tag}", "default", v="2"),
+            cm(f"new-{tag}", "default", v="1"),
+        )
+    )
+
+    async def second_version() -> bool:
+        kept = await present(remote, f"keep-{tag}", "default")
+        return bool(
+            kept
+            and kept["data"]["v"] == "2"
+            and await present(remote, f"new-{tag}", "default")
+            and await absent(remote, f"drop-{tag}", "default")
+        )
+
+    await eventually(second_version, what="updated, added and removed")
+
+    async def recorded() -> list[str] | None:
+        config = await mgmt.get(CONFIG, "ClusterConfiguration", "sveltos--c", ns)
+        entries = (config.get("status") or {}).get("clusterProfileResources") or []
+        if not entries or entries[0]["clusterProfileName"] != f"chg-{tag}":
+            return None
+        found = sorted(r["name"] for r in entries[0]["Features"][0]["resources"])
+        return found if found == [f"keep-{tag}", f"new-{tag}"] else None
+
+    await eventually(recorded, what="ClusterConfiguration records the new set")
+    await cleanup(mgmt, f"chg-{tag}")
+
+
+async def test_an_unchanged_profile_sends_no_writes(fleet: TestFleet, manager: Manager) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"noop-{uid()}", uid()
+    await register_cluster(fleet, ns, "n", "cluster-2", f"noop={tag}")
+    remote = fleet.client("cluster-2")
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"obj-{tag}", "default")))
+    await mgmt.apply(cluster_profile(f"noop-{tag}", {"noop": tag}, [("default", f"src-{tag}")]))
+    first = await eventually(lambda: present(remote, f"obj-{tag}", "default"), what="deployed")
+    summary = f"noop-{tag}-sveltos-n"
+    await eventually(lambda: _provisioned(mgmt, ns, summary), what="Provisioned")
+    before = await mgmt.get(CONFIG, "ClusterSummary", summary, ns)
+    # a change that is not the profile's content: reconciles again, writes nothing
+    await mgmt.patch(
+        CONFIG, "ClusterProfile", f"noop-{tag}", {"metadata": {"labels": {"touched": "yes"}}}
+    )
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"obj-{tag}", "default")))
+    await mgmt.patch(
+        "v1", "ConfigMap", f"src-{tag}", {"metadata": {"labels": {"x": "y"}}}, namespace="default"
+    )
+    after = await mgmt.get(CONFIG, "ClusterSummary", summary, ns)
+    again = await present(remote, f"obj-{tag}", "default")
+    assert again is not None
+    assert again["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+    assert after["status"] == before["status"]
+    await cleanup(mgmt, f"noop-{tag}")
+
+
+async def test_a_profile_never_reaches_clusters_of_another_namespace(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, tag = fleet.client("mgmt"), uid()
+    mine, theirs = f"tenant-a-{tag}", f"tenant-b-{tag}"
+    await register_cluster(fleet, mine, "edge", "cluster-1", f"tenant={tag}")
+    await register_cluster(fleet, theirs, "edge", "cluster-2", f"tenant={tag}")
+    await mgmt.apply(configmap_source("tenant-src", mine, cm(f"tenant-{tag}", "default")))
+    await mgmt.apply(
+        {
+            "apiVersion": CONFIG,
+            "kind": "Profile",
+            "metadata": {"name": "tenant-addons", "namespace": mine},
+            "spec": {
+                "clusterSelector": {"matchLabels": {"tenant": tag}},
+                "clusterRefs": [{"kind": "SveltosCluster", "namespace": theirs, "name": "edge"}],
+                # a namespace in a Profile's policyRef is ignored: it reads from its own namespace
+                "policyRefs": [{"kind": "ConfigMap", "name": "tenant-src", "namespace": theirs}],
+            },
+        }
+    )
+    await eventually(
+        lambda: present(fleet.client("cluster-1"), f"tenant-{tag}", "default"),
+        what="deployed in the Profile's namespace",
+    )
+    profile = await mgmt.get(CONFIG, "Profile", "tenant-addons", mine)
+    assert [(c["namespace"], c["name"]) for c in profile["status"]["matchingClusters"]] == [
+        (mine, "edge")
+    ]
+    assert await absent(fleet.client("cluster-2"), f"tenant-{tag}", "default")
+    summaries = await mgmt.list(CONFIG, "ClusterSummary", theirs)
+    assert summaries.items == []
+    assert await mgmt.get(CONFIG, "ClusterSummary", "p--tenant-addons-sveltos-edge", mine)
+    await mgmt.delete(CONFIG, "Profile", "tenant-addons", mine)
+
+
+async def test_two_profiles_for_one_object_conflict_and_a_lower_tier_takes_over(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"tier-{uid()}", uid()
+    await register_cluster(fleet, ns, "t", "cluster-3", f"tier={tag}")
+    remote = fleet.client("cluster-3")
+    shared = f"shared-{tag}"
+    await mgmt.apply(configmap_source(f"first-{tag}", "default", cm(shared, "default", by="first")))
+    await mgmt.apply(
+        configmap_source(f"second-{tag}", "default", cm(shared, "default", by="second"))
+    )
+    await mgmt.apply(cluster_profile(f"first-{tag}", {"tier": tag}, [("default", f"first-{tag}")]))
+    await eventually(lambda: present(remote, shared, "default"), what="first deploys")
+    await mgmt.apply(
+        cluster_profile(f"second-{tag}", {"tier": tag}, [("default", f"second-{tag}")])
+    )
+
+    async def conflict() -> str | None:
+        feature = await summary_feature(mgmt, ns, f"second-{tag}-sveltos-t")
+        if feature.get("status") == "Failed" and feature.get("failureReason") == "Conflict":
+            return str(feature["failureMessage"])
+        return None
+
+    message = await eventually(conflict, what="second reports the conflict")
+    assert f"deployed by ClusterProfile first-{tag} (tier 100)" in message
+    owned = await present(remote, shared, "default")
+    assert owned is not None and owned["data"] == {"by": "first"}, "the loser wrote nothing"
+    first_feature = await summary_feature(mgmt, ns, f"first-{tag}-sveltos-t")
+    assert first_feature["status"] == "Provisioned"
+
+    # a lower tier takes it over; the old owner then reports the conflict
+    await mgmt.patch(CONFIG, "ClusterProfile", f"second-{tag}", {"spec": {"tier": 50}})
+
+    async def taken_over() -> bool:
+        obj = await present(remote, shared, "default")
+        return bool(obj and obj["data"] == {"by": "second"})
+
+    await eventually(taken_over, what="the lower tier takes over")
+    await eventually(
+        lambda: _failed_with(mgmt, ns, f"first-{tag}-sveltos-t", "Conflict"),
+        what="the old owner reports the conflict",
+    )
+    await cleanup(mgmt, f"first-{tag}", f"second-{tag}")
+
+
+async def _failed_with(mgmt: Client, ns: str, summary: str, reason: str) -> bool:
+    feature = await summary_feature(mgmt, ns, summary)
+    return feature.get("status") == "Failed" and feature.get("failureReason") == reason
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ({"broken.yaml": "kind: [unclosed\n"}, "key 'broken.yaml': invalid YAML at line 2"),
+        (
+            {"broken.yaml": "apiVersion: example.com/v9\nkind: Gizmo\nmetadata: {name: g}\n"},
+            "the cluster serves no Gizmo in example.com/v9",
+        ),
+        (
+            {"broken.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Not_Valid}\n"},
+            "Not_Valid",
+        ),
+    ],
+)
+async def test_a_bad_document_is_named_and_nothing_deployed_is_lost(
+    fleet: TestFleet, manager: Manager, bad: dict[str, str], expected: str
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"bad-{uid()}", uid()
+    await register_cluster(fleet, ns, "x", "cluster-1", f"bad={tag}")
+    await register_cluster(fleet, ns, "y", "cluster-2", f"bad={tag}")
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"good-{tag}", "default")))
+    await mgmt.apply(configmap_source(f"other-{tag}", "default", cm(f"other-{tag}", "default")))
+    await mgmt.apply(cluster_profile(f"bad-{tag}", {"bad": tag}, [("default", f"src-{tag}")]))
+    await mgmt.apply(cluster_profile(f"ok-{tag}", {"bad": tag}, [("default", f"other-{tag}")]))
+    for cluster in ("cluster-1", "cluster-2"):
+        await eventually(
+            lambda c=cluster: present(fleet.client(c), f"good-{tag}", "default"),
+            what="first version deployed",
+        )
+    broken = configmap_source(f"src-{tag}", "default", cm(f"good-{tag}", "default"), **bad)
+    await mgmt.apply(broken)
+
+    async def reported() -> str | None:
+        feature = await summary_feature(mgmt, ns, f"bad-{tag}-sveltos-x")
+        return feature.get("failureMessage") if feature.get("status") == "Failed" else None
+
+    message = await eventually(reported, what="the bad document named in status")
+    assert expected in message and f"src-{tag}" in message
+    for cluster in ("cluster-1", "cluster-2"):
+        client = fleet.client(cluster)
+        assert await present(client, f"good-{tag}", "default"), "nothing deployed is removed"
+        await eventually(
+            lambda c=client: present(c, f"other-{tag}", "default"),
+            what="the other profile keeps working",
+        )
+    # fixing the source clears the failure by itself
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"good-{tag}", "default")))
+    await eventually(lambda: _provisioned(mgmt, ns, f"bad-{tag}-sveltos-x"), what="recovered")
+    await cleanup(mgmt, f"bad-{tag}", f"ok-{tag}")
+
+
+async def _provisioned(mgmt: Client, ns: str, summary: str) -> bool:
+    feature = await summary_feature(mgmt, ns, summary)
+    return feature.get("status") == "Provisioned" and "failureMessage" not in feature
+
+
+async def test_leave_policies_keeps_objects_when_the_profile_goes(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"leave-{uid()}", uid()
+    await register_cluster(fleet, ns, "l", "cluster-2", f"leave={tag}")
+    remote = fleet.client("cluster-2")
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"stays-{tag}", "default")))
+    await mgmt.apply(
+        cluster_profile(
+            f"leave-{tag}",
+            {"leave": tag},
+            [("default", f"src-{tag}")],
+            stopMatchingBehavior="LeavePolicies",
+        )
+    )
+    await eventually(lambda: present(remote, f"stays-{tag}", "default"), what="deployed")
+    await cleanup(mgmt, f"leave-{tag}")
+    await eventually(
+        lambda: _gone(mgmt, CONFIG, "ClusterProfile", f"leave-{tag}"), what="profile deleted"
+    )
+    assert await present(remote, f"stays-{tag}", "default"), "LeavePolicies leaves it"
+
+
+async def _gone(client: Client, api: str, kind: str, name: str, ns: str | None = None) -> bool:
+    return await get_or_none(client, api, kind, name, ns) is None
+
+
+async def test_secret_sources_namespaces_and_local_deployment(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"sec-{uid()}", uid()
+    await register_cluster(fleet, ns, "s", "cluster-3", f"sec={tag}")
+    remote = fleet.client("cluster-3")
+    content = yaml.safe_dump_all(
+        [
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": f"team-{tag}"}},
+            {
+                "apiVersion": "v1",
+                "kind": "ServiceAccount",
+                "metadata": {"name": "bot", "namespace": f"team-{tag}"},
+            },
+            # no namespace: lands in default
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"nons-{tag}"}},
+        ]
+    )
+    await mgmt.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "addons.projectsveltos.io/cluster-profile",
+            "metadata": {"name": f"secret-src-{tag}", "namespace": "default"},
+            "data": {"all.yaml": base64.b64encode(content.encode()).decode()},
+        }
+    )
+    await mgmt.apply(configmap_source(f"local-{tag}", "default", cm(f"in-mgmt-{tag}", "default")))
+    await mgmt.apply(
+        {
+            "apiVersion": CONFIG,
+            "kind": "ClusterProfile",
+            "metadata": {"name": f"sec-{tag}"},
+            "spec": {
+                "clusterSelector": {"matchLabels": {"sec": tag}},
+                "policyRefs": [
+                    {"kind": "Secret", "namespace": "default", "name": f"secret-src-{tag}"},
+                    {
+                        "kind": "ConfigMap",
+                        "namespace": "default",
+                        "name": f"local-{tag}",
+                        "deploymentType": "Local",
+                    },
+                    {
+                        "kind": "ConfigMap",
+                        "namespace": "default",
+                        "name": "does-not-exist",
+                        "optional": True,
+                    },
+                ],
+            },
+        }
+    )
+    await eventually(
+        lambda: get_or_none(remote, "v1", "ServiceAccount", "bot", f"team-{tag}"),
+        what="secret content deployed",
+    )
+    assert await present(remote, f"nons-{tag}", "default")
+    local = await eventually(
+        lambda: present(mgmt, f"in-mgmt-{tag}", "default"),
+        what="Local deployment in the management cluster",
+    )
+    assert local["metadata"]["annotations"]["projectsveltos.io/deploymenttype"] == "Local"
+    await cleanup(mgmt, f"sec-{tag}")
+    await eventually(lambda: absent(mgmt, f"in-mgmt-{tag}", "default"), what="local withdrawn")
+    await eventually(
+        lambda: _gone(remote, "v1", "Namespace", f"team-{tag}"), what="namespace withdrawn"
+    )
+
+
+async def test_an_unreachable_cluster_fails_with_the_reason_and_recovers(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    own = "profile-outage"
+    remote = await fleet.own_cluster(own)
+    mgmt, ns, tag = fleet.client("mgmt"), f"out-{uid()}", uid()
+    await register_cluster(fleet, ns, "o", own, f"out={tag}")
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"v1-{tag}", "default")))
+    await mgmt.apply(cluster_profile(f"out-{tag}", {"out": tag}, [("default", f"src-{tag}")]))
+    await eventually(lambda: present(remote, f"v1-{tag}", "default"), what="deployed")
+    await fleet.stop(own)
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"v2-{tag}", "default")))
+
+    async def waiting() -> str | None:
+        feature = await summary_feature(mgmt, ns, f"out-{tag}-sveltos-o")
+        message = str(feature.get("failureMessage") or "")
+        return message if feature.get("status") in ("Failed", "Provisioning") and message else None
+
+    message = await eventually(waiting, timeout=60, what="the outage reported")
+    assert "o" in message
+    await fleet.start(own)
+    await eventually(
+        lambda: present(remote, f"v2-{tag}", "default"),
+        timeout=60,
+        what="deployed after the outage",
+    )
+    await eventually(lambda: absent(remote, f"v1-{tag}", "default"), what="old version removed")
+    await cleanup(mgmt, f"out-{tag}")
