@@ -74,3 +74,7 @@ def cluster_report_name(profile_kind: str, profile: str, cluster: str) -> str:
 def cluster_annotation_value(cluster_namespace: str, cluster: str) -> str:
     """The ``projectsveltos.io/clustersummary`` annotation on deployed objects."""
     return f"sveltos-{cluster_namespace}-{cluster}"
+
+
+# Any change of this annotation's value on a ClusterSummary makes it deploy again.
+RETRIGGER_ANNOTATION = "projectsveltos.io/retrigger"

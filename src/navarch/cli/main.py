@@ -16,7 +16,7 @@ import yaml
 
 from navarch import __version__, log
 from navarch.admin import install as crd_install
-from navarch.cli import clusters, errors, local
+from navarch.cli import clusters, errors, local, show
 from navarch.cli import demo as demo_module
 from navarch.cli.context import Globals, management_client, management_config
 from navarch.cli.output import console, progress
@@ -32,6 +32,8 @@ app.add_typer(local.app, name="local")
 app.add_typer(clusters.register_app, name="register")
 app.add_typer(clusters.deregister_app, name="deregister")
 app.add_typer(clusters.get_app, name="get")
+app.add_typer(show.show_app, name="show")
+app.add_typer(show.redeploy_app, name="redeploy")
 
 _out = console()
 

@@ -224,8 +224,15 @@ class ClusterSummaryReconciler:
 
     def _summary_updated(self, old: KubeObject, new: KubeObject) -> None:
         o, n = old.get("metadata") or {}, new.get("metadata") or {}
-        if o.get("generation") != n.get("generation") or (
-            o.get("deletionTimestamp") != n.get("deletionTimestamp")
+        retrigger = (o.get("annotations") or {}).get(names.RETRIGGER_ANNOTATION) != (
+            n.get("annotations") or {}
+        ).get(names.RETRIGGER_ANNOTATION)
+        if retrigger:
+            self._redeploy.add(_key(new))  # `navarch redeploy cluster`: deploy again
+        if (
+            retrigger
+            or o.get("generation") != n.get("generation")
+            or o.get("deletionTimestamp") != n.get("deletionTimestamp")
         ):
             self.controller.queue.add(_key(new))
 

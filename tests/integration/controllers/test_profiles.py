@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import uuid
 from typing import Any
 
@@ -12,6 +13,7 @@ import yaml
 
 from navarch.api import names
 from navarch.kube import Client, NotFound
+from tests.cli import navarch_async
 from tests.integration.conftest import TestFleet
 from tests.integration.controllers.conftest import Manager, register_cluster
 from tests.integration.helpers import eventually
@@ -472,3 +474,55 @@ async def test_an_unreachable_cluster_fails_with_the_reason_and_recovers(
     )
     await eventually(lambda: absent(remote, f"v1-{tag}", "default"), what="old version removed")
     await cleanup(mgmt, f"out-{tag}")
+
+
+async def test_show_addons_usage_and_redeploy(fleet: TestFleet, manager: Manager) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"show-{uid()}", uid()
+    await register_cluster(fleet, ns, "v", "cluster-1", f"show={tag}")
+    remote = fleet.client("cluster-1")
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"shown-{tag}", "default")))
+    await mgmt.apply(cluster_profile(f"show-{tag}", {"show": tag}, [("default", f"src-{tag}")]))
+    await eventually(lambda: _provisioned(mgmt, ns, f"show-{tag}-sveltos-v"), what="deployed")
+    env = {"KUBECONFIG": str(fleet.dir / "kubeconfig")}
+
+    async def addons() -> list[list[str]] | None:
+        result = await navarch_async(
+            "--context", "mgmt", "show", "addons", "--namespace", ns, env=env
+        )
+        assert result.code == 0, result.stderr
+        rows = [line.split() for line in result.stdout.splitlines()]
+        return rows if len(rows) == 2 else None
+
+    rows = await eventually(addons, what="show addons lists the object")
+    assert rows[0] == [
+        "CLUSTER",
+        "RESOURCE",
+        "TYPE",
+        "NAMESPACE",
+        "NAME",
+        "VERSION",
+        "TIME",
+        "DEPLOYMENT",
+        "TYPE",
+        "PROFILES",
+    ]
+    row = rows[1]
+    assert row[:5] == [f"{ns}/v", ":ConfigMap", "default", f"shown-{tag}", "N/A"]
+    assert row[-3:] == ["Managed", "cluster", f"ClusterProfile/show-{tag}"]
+    listed = await navarch_async(
+        "--context", "mgmt", "show", "addons", "--namespace", ns, "-o", "json", env=env
+    )
+    assert json.loads(listed.stdout)[0]["profiles"] == f"ClusterProfile/show-{tag}"
+    usage = await navarch_async(
+        "--context", "mgmt", "show", "usage", "--name", f"src-{tag}", env=env
+    )
+    assert usage.stdout.splitlines()[1].split() == ["ConfigMap", "default", f"src-{tag}", f"{ns}/v"]
+
+    # someone deletes the object; `redeploy cluster` puts it back
+    await remote.delete("v1", "ConfigMap", f"shown-{tag}", "default")
+    again = await navarch_async(
+        "--context", "mgmt", "redeploy", "cluster", "--namespace", ns, "--cluster", "v", env=env
+    )
+    assert again.code == 0, again.stderr
+    await eventually(lambda: present(remote, f"shown-{tag}", "default"), what="redeployed")
+    await cleanup(mgmt, f"show-{tag}")
