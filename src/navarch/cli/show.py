@@ -258,6 +258,89 @@ def show_usage(
     _print(rows, ("RESOURCE KIND", "RESOURCE NAMESPACE", "RESOURCE NAME", "CLUSTERS"), output)
 
 
+@dataclass(frozen=True)
+class DryRunRow:
+    cluster: str
+    resource_type: str
+    namespace: str
+    name: str
+    action: str
+    message: str
+    profile: str
+
+
+def dryrun_rows(
+    reports: list[KubeObject], *, cluster: str | None = None, profile: str | None = None
+) -> list[DryRunRow]:
+    """One row per resource a DryRun profile would create, update, delete or conflict on."""
+    rows: list[DryRunRow] = []
+    for report in reports:
+        meta = report.get("metadata") or {}
+        spec = report.get("spec") or {}
+        if cluster is not None and spec.get("clusterName") != cluster:
+            continue
+        labels = meta.get("labels") or {}
+        owner = (
+            f"{names.PROFILE_KIND}/{labels[names.PROFILE_LABEL]}"
+            if labels.get(names.PROFILE_LABEL)
+            else f"{names.CLUSTER_PROFILE_KIND}/{labels.get(names.CLUSTER_PROFILE_LABEL)}"
+        )
+        if profile is not None and owner != profile:
+            continue
+        status = report.get("status") or {}
+        for line in (status.get("resourceReports") or []) + (
+            status.get("kustomizeResourceReports") or []
+        ):
+            res = line.get("resource") or {}
+            rows.append(
+                DryRunRow(
+                    cluster=f"{spec.get('clusterNamespace')}/{spec.get('clusterName')}",
+                    resource_type=f"{res.get('group', '')}:{res.get('kind', '')}",
+                    namespace=str(res.get("namespace") or ""),
+                    name=str(res.get("name", "")),
+                    action=str(line.get("action") or ""),
+                    message=str(line.get("message") or ""),
+                    profile=owner,
+                )
+            )
+        for release in status.get("releaseReports") or []:
+            rows.append(
+                DryRunRow(
+                    cluster=f"{spec.get('clusterNamespace')}/{spec.get('clusterName')}",
+                    resource_type="helm release",
+                    namespace=str(release.get("releaseNamespace") or ""),
+                    name=str(release.get("chartName") or ""),
+                    action=str(release.get("action") or ""),
+                    message=str(release.get("message") or ""),
+                    profile=owner,
+                )
+            )
+    return sorted(rows, key=lambda r: (r.cluster, r.profile, r.resource_type, r.namespace, r.name))
+
+
+@show_app.command("dryrun")
+def show_dryrun(
+    namespace: ClusterNs = None,
+    cluster: ClusterName = None,
+    profile: ProfileFilter = None,
+    output: Output = OutputFormat.table,
+) -> None:
+    """What profiles in syncMode DryRun would change, cluster by cluster."""
+
+    async def run() -> list[KubeObject]:
+        async with management_client() as mgmt:
+            return (
+                await mgmt.list(names.CONFIG_API_VERSION, names.CLUSTER_REPORT_KIND, namespace)
+            ).items
+
+    rows = dryrun_rows(asyncio.run(run()), cluster=cluster, profile=profile)
+    _print(
+        rows,
+        ("CLUSTER", "RESOURCE TYPE", "NAMESPACE", "NAME", "ACTION", "MESSAGE", "PROFILE"),
+        output,
+    )
+
+
 async def redeploy(mgmt: Client, namespace: str, cluster: str) -> int:
     """Make every ClusterSummary of the cluster deploy again; returns how many."""
     listed = await mgmt.list(

@@ -34,7 +34,14 @@ from navarch.api.clustersummary import ClusterSummaryStatus, FeatureSummary
 from navarch.api.profile import PolicyRef, Spec
 from navarch.controllers import clusterconfiguration
 from navarch.controllers.connections import ClusterConnections
-from navarch.controllers.deployer import Item, deploy, gvk_of, remove_stale
+from navarch.controllers.deployer import (
+    Item,
+    PlannedAction,
+    deploy,
+    gvk_of,
+    plan,
+    remove_stale,
+)
 from navarch.engines.resources import (
     LUA_ANNOTATION,
     TEMPLATE_ANNOTATION,
@@ -52,6 +59,8 @@ _log = log.get_logger(__name__)
 
 RESOURCES: Final = "Resources"
 CONFLICT_RETRY = 60.0
+DRY_RUN_REQUEUE = 60.0  # a DryRun report is computed again every minute (as Sveltos)
+DRY_RUN_MESSAGE = "syncMode is DryRun: nothing is deployed; see `navarch show dryrun`"
 WAIT_FOR_CLUSTER = 10.0
 MAX_RETRY = 300.0
 
@@ -135,10 +144,7 @@ def unsupported(spec: Spec) -> list[str]:
         "reloader": spec.reloader or None,
         "maxUpdate": spec.max_update,
     }
-    named = [name for name, value in fields.items() if value]
-    if spec.sync_mode in ("OneTime", "DryRun"):
-        named.append(f"syncMode {spec.sync_mode}")
-    return named
+    return [name for name, value in fields.items() if value]
 
 
 def feature_hash(spec: Spec, sources: list[tuple[str, str, str, Any]]) -> bytes:
@@ -198,6 +204,7 @@ class ClusterSummaryReconciler:
         # summaries that must deploy again whatever their hash says (an object they owned was
         # taken over); the cleared hash in status says the same across restarts
         self._redeploy: set[SummaryKey] = set()
+        self._reports_dropped: set[str] = set()
         self.controller: Controller[SummaryKey] = Controller(
             "clustersummary",
             self.reconcile,
@@ -323,12 +330,17 @@ class ClusterSummaryReconciler:
         digest = feature_hash(ctx.spec, sources)
         notes = unsupported(ctx.spec)
         note = f"not supported yet, so not acted on: {', '.join(notes)}" if notes else None
+        if ctx.spec.sync_mode == "DryRun":
+            return await self._dry_run(ctx, status, items, remote, note)
+        await self._drop_report(ctx)
         if (
             current is not None
-            and not forced
-            and current.hash == digest
             and current.status == "Provisioned"
-            and status.failure_message == note
+            and not forced
+            and (
+                ctx.spec.sync_mode == "OneTime"  # deployed once; later changes are not applied
+                or (current.hash == digest and status.failure_message == note)
+            )
         ):
             return None
         previous_gvks = _deployed_gvks(status, RESOURCES)
@@ -479,6 +491,83 @@ class ClusterSummaryReconciler:
         ordered = apply_order([i.obj for i in items])
         by_id = {id(i.obj): i for i in items}
         return [by_id[id(obj)] for obj in ordered], sources
+
+    async def _dry_run(
+        self,
+        ctx: Context,
+        status: ClusterSummaryStatus,
+        items: list[Item],
+        remote: Client,
+        note: str | None,
+    ) -> Requeue:
+        """Write the ClusterReport of what a deployment would do; change nothing else."""
+        clients = {"Remote": remote, "Local": self.mgmt}
+        actions = await plan(
+            clients, items, ctx.owner, RESOURCES, _deployed_gvks(status, RESOURCES)
+        )
+        report = self._report_object(ctx)
+        await self.mgmt.apply(report, force=True)
+        await self.mgmt.apply_status(
+            {
+                **{k: report[k] for k in ("apiVersion", "kind")},
+                "metadata": {k: report["metadata"][k] for k in ("name", "namespace")},
+                "status": {"resourceReports": [_report_line(a) for a in actions]},
+            }
+        )
+        await self._write_status(
+            ctx,
+            status,
+            RESOURCES,
+            FeatureSummary(
+                feature_id=RESOURCES,
+                status="Failed",
+                failure_reason="DryRun",
+                failure_message=DRY_RUN_MESSAGE,
+            ),
+            gvks=_deployed_gvks(status, RESOURCES),
+            note=note,
+        )
+        return Requeue(DRY_RUN_REQUEUE)
+
+    def _report_object(self, ctx: Context) -> KubeObject:
+        label = (
+            names.PROFILE_LABEL
+            if ctx.profile_kind == names.PROFILE_KIND
+            else (names.CLUSTER_PROFILE_LABEL)
+        )
+        meta = ctx.summary["metadata"]
+        return {
+            "apiVersion": names.CONFIG_API_VERSION,
+            "kind": names.CLUSTER_REPORT_KIND,
+            "metadata": {
+                "name": names.cluster_report_name(
+                    ctx.profile_kind, ctx.profile_name, ctx.cluster_name
+                ),
+                "namespace": ctx.cluster_namespace,
+                "labels": {label: ctx.profile_name},
+                "ownerReferences": [
+                    {
+                        "apiVersion": names.CONFIG_API_VERSION,
+                        "kind": names.CLUSTER_SUMMARY_KIND,
+                        "name": meta["name"],
+                        "uid": meta.get("uid", ""),
+                    }
+                ],
+            },
+            "spec": {"clusterNamespace": ctx.cluster_namespace, "clusterName": ctx.cluster_name},
+        }
+
+    async def _drop_report(self, ctx: Context) -> None:
+        """A profile out of DryRun has no report (deleted once; NotFound afterwards)."""
+        name = names.cluster_report_name(ctx.profile_kind, ctx.profile_name, ctx.cluster_name)
+        key = f"{ctx.cluster_namespace}/{name}"
+        if key in self._reports_dropped:
+            return
+        with contextlib.suppress(NotFound):
+            await self.mgmt.delete(
+                names.CONFIG_API_VERSION, names.CLUSTER_REPORT_KIND, name, ctx.cluster_namespace
+            )
+        self._reports_dropped.add(key)
 
     async def _invalidate_old_owner(self, old: Owner, ctx: Context) -> None:
         """A lower tier took an object over: make the old owner deploy again (and so find
@@ -650,6 +739,22 @@ class ClusterSummaryReconciler:
             }
         )
         ctx.summary = {**ctx.summary, "status": updated.get("status") or {}}
+
+
+def _report_line(action: PlannedAction) -> dict[str, Any]:
+    d = action.deployed
+    resource: dict[str, Any] = {
+        "name": d.name,
+        "group": d.group,
+        "kind": d.kind,
+        "version": d.version,
+    }
+    if d.namespace:
+        resource["namespace"] = d.namespace
+    line: dict[str, Any] = {"resource": resource, "action": action.action}
+    if action.message:
+        line["message"] = action.message
+    return line
 
 
 def _feature(status: ClusterSummaryStatus, feature: str) -> FeatureSummary | None:

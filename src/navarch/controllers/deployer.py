@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from navarch import log
 from navarch.engines.resources import (
     CLUSTER_SUMMARY,
+    HASH,
     OWNER_KIND,
     OWNER_NAME,
     REASON_LABEL,
@@ -274,3 +275,95 @@ async def remove_stale(
             except KubeError as exc:
                 errors.append(f"cannot delete {kind} {ident[1]}/{ident[2]}: {exc.server_message}")
     return removed, errors
+
+
+@dataclass
+class PlannedAction:
+    """One line of a DryRun report: what deploying would do to one object."""
+
+    deployed: Deployed
+    action: str  # Create | Update | No Action | Conflict | Delete | Error
+    message: str = ""
+
+
+NO_CHANGE = (
+    "Object already deployed. And policy referenced by ClusterProfile has not changed since "
+    "last deployment."
+)
+
+
+async def plan(
+    clients: dict[str, Client],
+    items: list[Item],
+    owner: Owner,
+    feature: str,
+    gvks: list[str],
+) -> list[PlannedAction]:
+    """What ``deploy`` and then ``remove_stale`` would do, changing nothing (DryRun)."""
+    actions: list[PlannedAction] = []
+    wanted: set[ObjectId] = set()
+    for item in items:
+        client = clients[item.deployment_type]
+        obj = item.obj
+        try:
+            rt = await client.resource(str(obj["apiVersion"]), str(obj["kind"]))
+        except UnknownKind:
+            group, version = split_api_version(str(obj["apiVersion"]))
+            meta = obj["metadata"]
+            actions.append(
+                PlannedAction(
+                    Deployed(
+                        group,
+                        version,
+                        str(obj["kind"]),
+                        str(meta.get("namespace") or ""),
+                        str(meta["name"]),
+                        item.deployment_type,
+                    ),
+                    "Error",
+                    f"the cluster serves no {obj['kind']} in {obj['apiVersion']}",
+                )
+            )
+            continue
+        meta = obj["metadata"]
+        namespace = (str(meta.get("namespace") or "default")) if rt.namespaced else ""
+        deployed = _deployed(rt, namespace, str(meta["name"]), item.deployment_type)
+        wanted.add(deployed.id)
+        try:
+            current = await client.get(rt.api_version, rt.kind, deployed.name, namespace or None)
+        except NotFound:
+            actions.append(PlannedAction(deployed, "Create"))
+            continue
+        except KubeError as exc:
+            actions.append(PlannedAction(deployed, "Error", exc.server_message))
+            continue
+        verdict = may_deploy(current, item.reference, owner)
+        if not verdict.allowed:
+            actions.append(PlannedAction(deployed, "Conflict", verdict.message))
+            continue
+        current_hash = ((current.get("metadata") or {}).get("annotations") or {}).get(HASH)
+        desired_hash = ((obj.get("metadata") or {}).get("annotations") or {}).get(HASH)
+        if current_hash == desired_hash and owned_by(current, owner, feature):
+            actions.append(PlannedAction(deployed, "No Action", NO_CHANGE))
+        else:
+            actions.append(PlannedAction(deployed, "Update", "the object would change"))
+    for deployment_type, client in clients.items():
+        for gvk in sorted(set(gvks)):
+            api_version, kind = parse_gvk(gvk)
+            try:
+                listed = await client.list(api_version, kind)
+            except KubeError:
+                continue
+            for obj in listed.items:
+                meta = obj.get("metadata") or {}
+                ident = (gvk, str(meta.get("namespace") or ""), str(meta.get("name", "")))
+                if ident in wanted or not owned_by(obj, owner, feature):
+                    continue
+                group, version = split_api_version(api_version)
+                actions.append(
+                    PlannedAction(
+                        Deployed(group, version, kind, ident[1], ident[2], deployment_type),
+                        "Delete",
+                    )
+                )
+    return actions

@@ -526,3 +526,80 @@ async def test_show_addons_usage_and_redeploy(fleet: TestFleet, manager: Manager
     assert again.code == 0, again.stderr
     await eventually(lambda: present(remote, f"shown-{tag}", "default"), what="redeployed")
     await cleanup(mgmt, f"show-{tag}")
+
+
+async def test_dry_run_reports_and_changes_nothing_then_continuous_deploys(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"dry-{uid()}", uid()
+    await register_cluster(fleet, ns, "d", "cluster-2", f"dry={tag}")
+    remote = fleet.client("cluster-2")
+    # one object exists already and belongs to nobody; one is new
+    await remote.apply(cm(f"existing-{tag}", "default", v="old"))
+    await mgmt.apply(
+        configmap_source(
+            f"src-{tag}",
+            "default",
+            cm(f"existing-{tag}", "default", v="new"),
+            cm(f"new-{tag}", "default", v="1"),
+        )
+    )
+    await mgmt.apply(
+        cluster_profile(f"dry-{tag}", {"dry": tag}, [("default", f"src-{tag}")], syncMode="DryRun")
+    )
+    env = {"KUBECONFIG": str(fleet.dir / "kubeconfig")}
+
+    async def report() -> list[list[str]] | None:
+        result = await navarch_async(
+            "--context", "mgmt", "show", "dryrun", "--namespace", ns, env=env
+        )
+        rows = [line.split() for line in result.stdout.splitlines()[1:]]
+        return rows if len(rows) == 2 else None
+
+    rows = await eventually(report, what="the DryRun report")
+    assert [(r[3], r[4]) for r in rows] == [(f"existing-{tag}", "Update"), (f"new-{tag}", "Create")]
+    assert all(r[-1] == f"ClusterProfile/dry-{tag}" for r in rows)
+    assert await absent(remote, f"new-{tag}", "default"), "DryRun deploys nothing"
+    existing = await present(remote, f"existing-{tag}", "default")
+    assert existing is not None and existing["data"] == {"v": "old"}
+    feature = await summary_feature(mgmt, ns, f"dry-{tag}-sveltos-d")
+    assert feature["failureReason"] == "DryRun"
+
+    await mgmt.patch(CONFIG, "ClusterProfile", f"dry-{tag}", {"spec": {"syncMode": "Continuous"}})
+    await eventually(lambda: present(remote, f"new-{tag}", "default"), what="deployed for real")
+    await eventually(
+        lambda: _gone(mgmt, CONFIG, "ClusterReport", f"dry-{tag}--sveltos--d", ns),
+        what="the report goes away",
+    )
+    await cleanup(mgmt, f"dry-{tag}")
+
+
+async def test_one_time_deploys_once_and_ignores_later_changes(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"once-{uid()}", uid()
+    await register_cluster(fleet, ns, "once", "cluster-3", f"once={tag}")
+    remote = fleet.client("cluster-3")
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"once-{tag}", "default", v="1")))
+    await mgmt.apply(
+        cluster_profile(
+            f"once-{tag}", {"once": tag}, [("default", f"src-{tag}")], syncMode="OneTime"
+        )
+    )
+    await eventually(lambda: _provisioned(mgmt, ns, f"once-{tag}-sveltos-once"), what="deployed")
+    await mgmt.apply(
+        configmap_source(
+            f"src-{tag}",
+            "default",
+            cm(f"once-{tag}", "default", v="2"),
+            cm(f"later-{tag}", "default"),
+        )
+    )
+    # a redeploy of another profile on the same cluster proves the controller ran since
+    await mgmt.apply(configmap_source(f"probe-{tag}", "default", cm(f"probe-{tag}", "default")))
+    await mgmt.apply(cluster_profile(f"probe-{tag}", {"once": tag}, [("default", f"probe-{tag}")]))
+    await eventually(lambda: present(remote, f"probe-{tag}", "default"), what="the probe profile")
+    obj = await present(remote, f"once-{tag}", "default")
+    assert obj is not None and obj["data"] == {"v": "1"}, "OneTime does not apply changes"
+    assert await absent(remote, f"later-{tag}", "default")
+    await cleanup(mgmt, f"once-{tag}", f"probe-{tag}")
