@@ -42,6 +42,7 @@ from navarch.controllers.deployer import (
     plan,
     remove_stale,
 )
+from navarch.controllers.profile import provisioned
 from navarch.engines.resources import (
     LUA_ANNOTATION,
     TEMPLATE_ANNOTATION,
@@ -87,6 +88,7 @@ class Context:
     profile_name: str
     cluster_namespace: str
     cluster_name: str
+    dependencies: str | None = None  # status.dependencies, when the spec has dependsOn
 
     @property
     def owner(self) -> Owner:
@@ -133,7 +135,6 @@ def unsupported(spec: Spec) -> list[str]:
         "helmCharts": spec.helm_charts,
         "kustomizationRefs": spec.kustomization_refs,
         "templateResourceRefs": spec.template_resource_refs,
-        "dependsOn": spec.depends_on,
         "preDeployChecks": spec.pre_deploy_checks,
         "validateHealths": spec.validate_healths,
         "patches": spec.patches,
@@ -142,7 +143,6 @@ def unsupported(spec: Spec) -> list[str]:
         "preDeleteChecks": spec.pre_delete_checks,
         "postDeleteChecks": spec.post_delete_checks,
         "reloader": spec.reloader or None,
-        "maxUpdate": spec.max_update,
     }
     return [name for name, value in fields.items() if value]
 
@@ -176,6 +176,41 @@ def _source_index(summary: KubeObject) -> list[str]:
     if ctx is None:
         return []
     return ["/".join(source_of(ref, ctx)) for ref in ctx.spec.policy_refs or [] if ref.kind]
+
+
+def _depends_index(summary: KubeObject) -> list[str]:
+    ctx = context_of(summary)
+    if ctx is None:
+        return []
+    return [
+        f"{ctx.cluster_namespace}/{ctx.cluster_name}/{ctx.profile_kind}/{dep}"
+        for dep in ctx.spec.depends_on or []
+    ]
+
+
+def dependency_problem(ctx: Context, peers: dict[str, KubeObject]) -> str | None:
+    """Why this summary must wait for its dependencies (or never: a cycle), or None.
+
+    ``peers`` are the summaries of the same cluster by profile name (same kind).
+    """
+    for dep in ctx.spec.depends_on or []:
+        summary = peers.get(dep)
+        if summary is None:
+            return f"waiting for {ctx.profile_kind} {dep} to be deployed on this cluster"
+        if not provisioned(summary):
+            return f"waiting for {ctx.profile_kind} {dep} to be provisioned on this cluster"
+    seen: list[str] = [ctx.profile_name]
+    frontier = list(ctx.spec.depends_on or [])
+    while frontier:
+        dep = frontier.pop()
+        if dep == ctx.profile_name:
+            return f"dependency cycle: {' -> '.join([*seen, dep])}; remove one dependsOn entry"
+        if dep in seen:
+            continue
+        seen.append(dep)
+        spec = ((peers.get(dep) or {}).get("spec") or {}).get("clusterProfileSpec") or {}
+        frontier += spec.get("dependsOn") or []
+    return None
 
 
 def _cluster_index(summary: KubeObject) -> list[str]:
@@ -213,6 +248,7 @@ class ClusterSummaryReconciler:
         )
         summaries.store.add_indexer("source", _source_index)
         summaries.store.add_indexer("cluster", _cluster_index)
+        summaries.store.add_indexer("depends", _depends_index)
         summaries.add_handler(
             FuncHandler(
                 add=lambda o: self.controller.queue.add(_key(o)),
@@ -242,6 +278,13 @@ class ClusterSummaryReconciler:
             or o.get("deletionTimestamp") != n.get("deletionTimestamp")
         ):
             self.controller.queue.add(_key(new))
+        ctx = context_of(new)
+        if ctx is not None:  # a dependency's progress may unblock its dependents
+            for dependent in self.summaries.store.by_index(
+                "depends",
+                f"{ctx.cluster_namespace}/{ctx.cluster_name}/{ctx.profile_kind}/{ctx.profile_name}",
+            ):
+                self.controller.queue.add(_key(dependent))
 
     def _source_handler(self, kind: str) -> FuncHandler:
         return FuncHandler(
@@ -314,7 +357,24 @@ class ClusterSummaryReconciler:
                 ),
             )
             return Requeue(WAIT_FOR_CLUSTER)
+        if ctx.spec.depends_on:
+            problem = dependency_problem(ctx, self._peers(ctx))
+            ctx.dependencies = problem or "all dependencies are provisioned"
+            if problem is not None:
+                await self._feature_status(ctx, status="Provisioning", message=problem)
+                return None  # a dependency's progress wakes this summary up
         return await self._deploy_resources(ctx, connection.client)
+
+    def _peers(self, ctx: Context) -> dict[str, KubeObject]:
+        """The other summaries of this cluster of the same profile kind, by profile name."""
+        found: dict[str, KubeObject] = {}
+        for summary in self.summaries.store.by_index(
+            "cluster", f"{ctx.cluster_namespace}/{ctx.cluster_name}"
+        ):
+            other = context_of(summary)
+            if other is not None and other.profile_kind == ctx.profile_kind:
+                found[other.profile_name] = summary
+        return found
 
     async def _deploy_resources(self, ctx: Context, remote: Client) -> Requeue | None:
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
@@ -724,9 +784,11 @@ class ClusterSummaryReconciler:
         }
         if note:
             wire["failureMessage"] = note
+        if ctx.dependencies:
+            wire["dependencies"] = ctx.dependencies
         current = ctx.summary.get("status") or {}
-        if all(current.get(k) == v for k, v in wire.items()) and (
-            "failureMessage" in wire or "failureMessage" not in current
+        if all(current.get(k) == v for k, v in wire.items()) and all(
+            k in wire or k not in current for k in ("failureMessage", "dependencies")
         ):
             return
         meta = ctx.summary["metadata"]

@@ -18,12 +18,15 @@ Everything is read from informer caches that have synced, so a failed list never
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
+import math
 from typing import Any
 
 from navarch import log
 from navarch.api import names
 from navarch.api.meta import ObjectReference, SelectorError
-from navarch.api.profile import Spec
+from navarch.api.profile import Clusters, Spec, Status
 from navarch.kube import Client, Conflict, KubeObject, NotFound
 from navarch.runtime import Controller, FuncHandler, Informer, Requeue
 
@@ -82,6 +85,54 @@ def matching_clusters(
             if ref_name and not (scoped and ref_ns != namespace):
                 found[(ref_ns, ref_name)] = cluster_ref(ref_ns, ref_name)
     return [found[key] for key in sorted(found)]
+
+
+def dependents_of(name: str, peers: dict[str, KubeObject]) -> set[str]:
+    """Profiles among ``peers`` that depend on ``name``, directly or through others."""
+    found: set[str] = set()
+    frontier = [name]
+    while frontier:
+        target = frontier.pop()
+        for peer_name, peer in peers.items():
+            depends = (peer.get("spec") or {}).get("dependsOn") or []
+            if target in depends and peer_name not in found and peer_name != name:
+                found.add(peer_name)
+                frontier.append(peer_name)
+    return found
+
+
+def max_update_limit(value: int | str | None, total: int) -> int | None:
+    """How many clusters may be updating at once (None: no limit), from ``maxUpdate``."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.endswith("%"):
+        percent = int(value[:-1])
+        if percent >= 100:
+            return None
+        return max(1, math.ceil(total * percent / 100))
+    return max(1, int(value))
+
+
+def spec_hash(spec: dict[str, Any]) -> bytes:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).digest()
+
+
+def provisioned(summary: KubeObject) -> bool:
+    """Every feature the spec has is Provisioned (Sveltos's rule for "this cluster is done")."""
+    spec = (summary.get("spec") or {}).get("clusterProfileSpec") or {}
+    wanted = {
+        feature
+        for feature, field in (
+            ("Resources", "policyRefs"),
+            ("Helm", "helmCharts"),
+            ("Kustomize", "kustomizationRefs"),
+        )
+        if spec.get(field)
+    }
+    features = (summary.get("status") or {}).get("featureSummaries") or []
+    if any(f.get("status") != "Provisioned" for f in features):
+        return False
+    return wanted <= {f.get("featureID") for f in features}
 
 
 def summary_object(
@@ -259,31 +310,36 @@ class ProfileReconciler:
             await self._write_status(profile, suspended=True)
             return None
         spec = Spec.parse(profile.get("spec"))
-        sets = {  # ClusterSets for a ClusterProfile, Sets of its namespace for a Profile
-            str((s.get("metadata") or {}).get("name")): s
-            for s in self.sets.store.list()
-            if self.kind != names.PROFILE_KIND
-            or (s.get("metadata") or {}).get("namespace") == namespace
-        }
         try:
-            matching = matching_clusters(
-                spec,
-                kind=self.kind,
-                namespace=namespace,
-                clusters=self.clusters.store.list(),
-                sets=sets,
-            )
+            matching = self._matching(profile, namespace, name)
         except SelectorError as exc:
             _log.warning("invalid cluster selector", profile=f"{self.kind}/{name}", error=str(exc))
             return None
         wanted = {(r.namespace or "", r.name or "") for r in matching}
+        digest = spec_hash(profile.get("spec") or {})
+        status = Status.parse(profile.get("status"))
+        updating = _keys_at(status.updating_clusters, digest)
+        updated = _keys_at(status.updated_clusters, digest)
+        limit = max_update_limit(spec.max_update, len(matching))
+        in_flight: set[tuple[str, str]] = set()
         for ref in matching:
-            desired = summary_object(profile, self.kind, ref.namespace or "", ref.name or "")
+            cluster = (ref.namespace or "", ref.name or "")
+            desired = summary_object(profile, self.kind, *cluster)
             existing = self.summaries.store.get(f"{ref.namespace}/{desired['metadata']['name']}")
             if existing is not None and (existing.get("metadata") or {}).get("deletionTimestamp"):
                 continue  # being withdrawn; recreated once it is gone
-            if not summary_is_current(existing, desired):
-                await self.mgmt.apply(desired, force=True)
+            if summary_is_current(existing, desired):
+                if cluster in updating and existing is not None and not provisioned(existing):
+                    in_flight.add(cluster)
+                elif cluster in updating:
+                    updated.add(cluster)
+                continue
+            if limit is not None and len(in_flight) >= limit:
+                continue  # maxUpdate: this cluster waits for one in flight to finish
+            applied = await self.mgmt.apply(desired, force=True)
+            if existing is not None:
+                await _reset_progress(self.mgmt, applied)
+            in_flight.add(cluster)
         for summary in self._owned_summaries(key):
             spec_of = summary.get("spec") or {}
             cluster = (
@@ -294,8 +350,40 @@ class ProfileReconciler:
                 "deletionTimestamp"
             ):
                 await self._delete_summary(summary)
-        await self._write_status(profile, matching=matching)
+        rollout = None
+        if spec.max_update is not None and in_flight:
+            rollout = (digest, sorted(in_flight), sorted(updated & wanted))
+        await self._write_status(profile, matching=matching, rollout=rollout)
         return None
+
+    def _matching(self, profile: KubeObject, namespace: str, name: str) -> list[ObjectReference]:
+        """The profile's own matching clusters, plus those of every profile depending on it
+        (its dependencies are deployed wherever a dependent is, as Sveltos does by default)."""
+        sets = {  # ClusterSets for a ClusterProfile, Sets of its namespace for a Profile
+            str((s.get("metadata") or {}).get("name")): s
+            for s in self.sets.store.list()
+            if self.kind != names.PROFILE_KIND
+            or (s.get("metadata") or {}).get("namespace") == namespace
+        }
+        peers = {
+            str((p.get("metadata") or {}).get("name")): p
+            for p in self.profiles.store.list()
+            if self.kind != names.PROFILE_KIND
+            or (p.get("metadata") or {}).get("namespace") == namespace
+        }
+        clusters = self.clusters.store.list()
+        found: dict[tuple[str, str], ObjectReference] = {}
+        for each in [name, *sorted(dependents_of(name, peers))]:
+            source = profile if each == name else peers[each]
+            for ref in matching_clusters(
+                Spec.parse(source.get("spec")),
+                kind=self.kind,
+                namespace=namespace,
+                clusters=clusters,
+                sets=sets,
+            ):
+                found[(ref.namespace or "", ref.name or "")] = ref
+        return [found[k] for k in sorted(found)]
 
     async def _finish_deletion(self, profile: KubeObject, key: ProfileKey) -> Requeue | None:
         remaining = self._owned_summaries(key)
@@ -353,6 +441,7 @@ class ProfileReconciler:
         *,
         matching: list[ObjectReference] | None = None,
         suspended: bool = False,
+        rollout: tuple[bytes, list[tuple[str, str]], list[tuple[str, str]]] | None = None,
     ) -> None:
         meta = profile.get("metadata") or {}
         current = profile.get("status") or {}
@@ -364,7 +453,21 @@ class ProfileReconciler:
             }
         else:
             status = {"matchingClusters": [r.dump() for r in matching or []]}
-        owned = ("matchingClusters", "reconciliationSuspended", "suspensionReason")
+        if rollout is not None:
+            digest, updating, updated = rollout
+            status["updatingClusters"] = Clusters(
+                hash=digest, clusters=[cluster_ref(*c) for c in updating]
+            ).dump()
+            status["updatedClusters"] = Clusters(
+                hash=digest, clusters=[cluster_ref(*c) for c in updated]
+            ).dump()
+        owned = (
+            "matchingClusters",
+            "reconciliationSuspended",
+            "suspensionReason",
+            "updatingClusters",
+            "updatedClusters",
+        )
         if {k: current.get(k) for k in owned if current.get(k) not in (None, [])} == {
             k: v for k, v in status.items() if v not in (None, [])
         }:
@@ -380,6 +483,27 @@ class ProfileReconciler:
                 "status": status,
             }
         )
+
+
+def _keys_at(clusters: Clusters | None, digest: bytes) -> set[tuple[str, str]]:
+    """The clusters of a rollout record, if it is about this spec (else none)."""
+    if clusters is None or clusters.hash != digest:
+        return set()
+    return {(c.namespace or "", c.name or "") for c in clusters.clusters or []}
+
+
+async def _reset_progress(mgmt: Client, summary: KubeObject) -> None:
+    """After a spec change, mark the summary's features Provisioning so that an old
+    "Provisioned" is not taken for the new spec's (maxUpdate counts on it)."""
+    status = dict(summary.get("status") or {})
+    features = status.get("featureSummaries") or []
+    if not features:
+        return
+    status["featureSummaries"] = [
+        {k: v for k, v in {**f, "status": "Provisioning"}.items() if k != "hash"} for f in features
+    ]
+    with contextlib.suppress(Conflict, NotFound):  # the controller wrote meanwhile: it runs
+        await mgmt.replace({**summary, "status": status}, subresource="status")
 
 
 def _summary_owner(summary: KubeObject) -> list[str]:

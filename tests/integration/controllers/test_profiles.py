@@ -603,3 +603,121 @@ async def test_one_time_deploys_once_and_ignores_later_changes(
     assert obj is not None and obj["data"] == {"v": "1"}, "OneTime does not apply changes"
     assert await absent(remote, f"later-{tag}", "default")
     await cleanup(mgmt, f"once-{tag}", f"probe-{tag}")
+
+
+async def test_depends_on_deploys_prerequisites_first_and_reports_cycles(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"deps-{uid()}", uid()
+    await register_cluster(fleet, ns, "dep", "cluster-1", f"deps={tag}")
+    remote = fleet.client("cluster-1")
+    space = f"needed-{tag}"
+    await mgmt.apply(
+        configmap_source(
+            f"base-{tag}",
+            "default",
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": space}},
+        )
+    )
+    # the app lives in a namespace only the base creates; it must wait for the base
+    await mgmt.apply(configmap_source(f"app-{tag}", "default", cm(f"app-{tag}", space)))
+    await mgmt.apply(
+        {
+            "apiVersion": CONFIG,
+            "kind": "ClusterProfile",
+            "metadata": {"name": f"app-{tag}"},
+            "spec": {
+                "clusterSelector": {"matchLabels": {"deps": tag}},
+                "dependsOn": [f"base-{tag}"],
+                "policyRefs": [
+                    {
+                        "kind": "ConfigMap",
+                        "namespace": "default",
+                        "name": f"app-{tag}",
+                        "skipNamespaceCreation": True,
+                    }
+                ],
+            },
+        }
+    )
+    # the base selects no cluster itself: it is deployed where its dependents are
+    await mgmt.apply(
+        cluster_profile(f"base-{tag}", {"nothing": "matches"}, [("default", f"base-{tag}")])
+    )
+    await eventually(lambda: present(remote, f"app-{tag}", space), what="app after base")
+    base = await mgmt.get(CONFIG, "ClusterProfile", f"base-{tag}")
+    assert [c["name"] for c in base["status"]["matchingClusters"]] == ["dep"]
+    app = await mgmt.get(CONFIG, "ClusterSummary", f"app-{tag}-sveltos-dep", ns)
+    assert app["status"]["dependencies"] == "all dependencies are provisioned"
+
+    for this, other in ((f"x-{tag}", f"y-{tag}"), (f"y-{tag}", f"x-{tag}")):
+        await mgmt.apply(configmap_source(this, "default", cm(this, "default")))
+        await mgmt.apply(
+            {
+                "apiVersion": CONFIG,
+                "kind": "ClusterProfile",
+                "metadata": {"name": this},
+                "spec": {
+                    "clusterSelector": {"matchLabels": {"deps": tag}},
+                    "dependsOn": [other],
+                    "policyRefs": [{"kind": "ConfigMap", "namespace": "default", "name": this}],
+                },
+            }
+        )
+
+    async def cycle() -> str | None:
+        summary = await get_or_none(mgmt, CONFIG, "ClusterSummary", f"x-{tag}-sveltos-dep", ns)
+        text = str(((summary or {}).get("status") or {}).get("dependencies") or "")
+        return text if "cycle" in text or "waiting" in text else None
+
+    assert "waiting for ClusterProfile" in await eventually(cycle, what="blocked by the cycle")
+    assert await absent(remote, f"x-{tag}", "default")
+    await cleanup(mgmt, f"app-{tag}", f"base-{tag}", f"x-{tag}", f"y-{tag}")
+
+
+async def test_max_update_rolls_a_spec_change_out_one_cluster_at_a_time(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"roll-{uid()}", uid()
+    sources = ("cluster-1", "cluster-2", "cluster-3")
+    for i, source in enumerate(sources):
+        await register_cluster(fleet, ns, f"r{i}", source, f"roll={tag}")
+    await mgmt.apply(configmap_source(f"v1-{tag}", "default", cm(f"v1-{tag}", "default")))
+    await mgmt.apply(configmap_source(f"v2-{tag}", "default", cm(f"v2-{tag}", "default")))
+    await mgmt.apply(
+        cluster_profile(f"roll-{tag}", {"roll": tag}, [("default", f"v1-{tag}")], maxUpdate=1)
+    )
+    for source in sources:
+        await eventually(
+            lambda s=source: present(fleet.client(s), f"v1-{tag}", "default"),
+            what="first version everywhere",
+        )
+    await mgmt.patch(
+        CONFIG,
+        "ClusterProfile",
+        f"roll-{tag}",
+        {
+            "spec": {
+                "policyRefs": [{"kind": "ConfigMap", "namespace": "default", "name": f"v2-{tag}"}]
+            }
+        },
+    )
+    most_updating = 0
+
+    async def rolled_out() -> bool:
+        nonlocal most_updating
+        profile = await mgmt.get(CONFIG, "ClusterProfile", f"roll-{tag}")
+        updating = (profile.get("status") or {}).get("updatingClusters") or {}
+        most_updating = max(most_updating, len(updating.get("clusters") or []))
+        everywhere = True
+        for source in sources:
+            everywhere = everywhere and bool(
+                await present(fleet.client(source), f"v2-{tag}", "default")
+            )
+        return everywhere and not updating
+
+    await eventually(rolled_out, timeout=60, interval=0.02, what="second version everywhere")
+    assert most_updating <= 1, "never more than maxUpdate clusters updating at once"
+    for source in sources:
+        assert await absent(fleet.client(source), f"v1-{tag}", "default")
+    await cleanup(mgmt, f"roll-{tag}")

@@ -1,0 +1,117 @@
+"""Profile and ClusterSummary decisions without a server: matching, rollout, dependencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from navarch.api.profile import Spec
+from navarch.controllers.clustersummary import Context, dependency_problem
+from navarch.controllers.profile import (
+    dependents_of,
+    matching_clusters,
+    max_update_limit,
+    provisioned,
+)
+
+
+def cluster(ns: str, name: str, ready: bool = True, **labels: str) -> dict[str, Any]:
+    return {
+        "metadata": {"namespace": ns, "name": name, "labels": labels},
+        "status": {"ready": ready},
+    }
+
+
+CLUSTERS = [
+    cluster("a", "one", env="prod"),
+    cluster("b", "two", env="prod"),
+    cluster("a", "down", ready=False, env="prod"),
+    cluster("a", "dev", env="dev"),
+]
+
+
+def names(refs: list[Any]) -> list[str]:
+    return [f"{r.namespace}/{r.name}" for r in refs]
+
+
+def test_matching_for_cluster_profiles_and_profiles() -> None:
+    spec = Spec.parse(
+        {
+            "clusterSelector": {"matchLabels": {"env": "prod"}},
+            "clusterRefs": [{"kind": "SveltosCluster", "namespace": "b", "name": "pinned"}],
+            "setRefs": ["pool"],
+        }
+    )
+    sets = {"pool": {"status": {"selectedClusterRefs": [{"namespace": "c", "name": "picked"}]}}}
+    assert names(
+        matching_clusters(spec, kind="ClusterProfile", namespace="", clusters=CLUSTERS, sets=sets)
+    ) == ["a/one", "b/pinned", "b/two", "c/picked"]
+    assert names(
+        matching_clusters(spec, kind="Profile", namespace="a", clusters=CLUSTERS, sets=sets)
+    ) == ["a/one"]
+    empty = Spec.parse({"clusterSelector": {}})
+    assert (
+        matching_clusters(empty, kind="ClusterProfile", namespace="", clusters=CLUSTERS, sets={})
+        == []
+    )
+
+
+def test_max_update() -> None:
+    assert max_update_limit(None, 10) is None
+    assert max_update_limit("100%", 10) is None
+    assert max_update_limit("10%", 10) == 1
+    assert max_update_limit("25%", 10) == 3, "rounded up"
+    assert max_update_limit("1%", 3) == 1, "at least one"
+    assert max_update_limit(2, 10) == 2
+    assert max_update_limit("3", 10) == 3
+
+
+def test_dependents_are_found_transitively() -> None:
+    peers = {
+        "a": {"spec": {}},
+        "b": {"spec": {"dependsOn": ["a"]}},
+        "c": {"spec": {"dependsOn": ["b"]}},
+        "d": {"spec": {}},
+    }
+    assert dependents_of("a", peers) == {"b", "c"}
+    assert dependents_of("d", peers) == set()
+
+
+def summary(features: list[dict[str, str]], **spec: Any) -> dict[str, Any]:
+    return {"spec": {"clusterProfileSpec": spec}, "status": {"featureSummaries": features}}
+
+
+def test_provisioned_needs_every_feature_of_the_spec() -> None:
+    done = [{"featureID": "Resources", "status": "Provisioned"}]
+    assert provisioned(summary(done, policyRefs=[{"kind": "ConfigMap", "name": "x"}]))
+    assert not provisioned(summary(done, helmCharts=[{"releaseName": "r"}]))
+    assert not provisioned(
+        summary([{"featureID": "Resources", "status": "Failed"}], policyRefs=[{}])
+    )
+
+
+def ctx(name: str, depends: list[str]) -> Context:
+    return Context(
+        summary={},
+        spec=Spec.parse({"dependsOn": depends}),
+        profile_kind="ClusterProfile",
+        profile_name=name,
+        cluster_namespace="ns",
+        cluster_name="c",
+    )
+
+
+def test_dependency_waits_and_cycles() -> None:
+    done = summary(
+        [{"featureID": "Resources", "status": "Provisioned"}], policyRefs=[{}], dependsOn=[]
+    )
+    busy = summary([{"featureID": "Resources", "status": "Provisioning"}], policyRefs=[{}])
+    assert dependency_problem(ctx("b", ["a"]), {}) == (
+        "waiting for ClusterProfile a to be deployed on this cluster"
+    )
+    assert "to be provisioned" in str(dependency_problem(ctx("b", ["a"]), {"a": busy}))
+    assert dependency_problem(ctx("b", ["a"]), {"a": done}) is None
+    looping = summary(
+        [{"featureID": "Resources", "status": "Provisioned"}], policyRefs=[{}], dependsOn=["b"]
+    )
+    problem = dependency_problem(ctx("b", ["a"]), {"a": looping})
+    assert problem is not None and problem.startswith("dependency cycle: b -> a -> b")
