@@ -543,6 +543,7 @@ class ClusterSummaryReconciler:
                     reference=reference,
                     deployment_type=ref.deployment_type,
                     skip_namespace_creation=ref.skip_namespace_creation,
+                    force=ref.force,
                 )
                 for obj in documents_of(source)
             ]

@@ -36,6 +36,7 @@ from navarch.engines.resources import (
 from navarch.kube import (
     AlreadyExists,
     Client,
+    Invalid,
     KubeError,
     KubeObject,
     NotFound,
@@ -49,6 +50,9 @@ _log = log.get_logger(__name__)
 ObjectId = tuple[str, str, str]  # (Kind.version.group, namespace, name)
 
 
+FORCE_RECREATE = "projectsveltos.io/forceRecreate"
+
+
 @dataclass
 class Item:
     """One object to deploy: decorated, with where it came from and how."""
@@ -57,6 +61,7 @@ class Item:
     reference: Reference
     deployment_type: str = "Remote"
     skip_namespace_creation: bool = False
+    force: bool = False  # the policyRef's `force`: recreate when an update is refused
 
 
 @dataclass
@@ -186,7 +191,22 @@ async def _deploy_one(
     verdict = may_deploy(current, item.reference, owner)
     if not verdict.allowed:
         return verdict.message
-    await client.apply(obj, force=True)
+    try:
+        await client.apply(obj, force=True)
+    except Invalid as exc:
+        if not (item.force or FORCE_RECREATE in (meta.get("annotations") or {})) or (
+            rt.kind == "CustomResourceDefinition"
+        ):
+            raise
+        # force: an update the server refuses (an immutable field) becomes delete + create
+        _log.info(
+            "recreating after a refused update",
+            kind=rt.kind,
+            name=meta["name"],
+            reason=exc.server_message,
+        )
+        await client.delete(rt.api_version, rt.kind, meta["name"], namespace or None)
+        await client.apply(obj, force=True)
     takeover = None
     if verdict.takeover and current is not None:
         annotations = (current.get("metadata") or {}).get("annotations") or {}

@@ -29,12 +29,40 @@ PROBE_INTERVAL = "1"
 
 @dataclass
 class Manager:
-    proc: asyncio.subprocess.Process
     log: Path
     env: dict[str, str]
+    proc: asyncio.subprocess.Process | None = None
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+    async def start(self) -> None:
+        """Start `navarch manager` and wait until its controllers run."""
+        mark = len(self.log_text()) if self.log.exists() else 0
+        with self.log.open("ab") as out:
+            self.proc = await asyncio.create_subprocess_exec(
+                str(NAVARCH),
+                "--context",
+                "mgmt",
+                "manager",
+                "--probe-interval",
+                PROBE_INTERVAL,
+                stdout=out,
+                stderr=out,
+                env=self.env,
+            )
+        proc = self.proc
+        await eventually(
+            lambda: "controller started" in self.log_text()[mark:] or proc.returncode is not None,
+            timeout=60,
+            what="manager start",
+        )
+        assert proc.returncode is None, self.log_text()[mark:]
+
+    async def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc is not None and self.proc.returncode is None:
+            self.proc.send_signal(sig)
+            await asyncio.wait_for(self.proc.wait(), timeout=30)
 
 
 @pytest.fixture(scope="session")
@@ -45,32 +73,13 @@ async def manager(
     for _ in range(2):  # installing twice changes nothing
         installed = await navarch_async("--context", "mgmt", "install", env=env)
         assert installed.code == 0, installed.stderr
-    log = tmp_path_factory.mktemp("manager") / "manager.log"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            str(NAVARCH),
-            "--context",
-            "mgmt",
-            "manager",
-            "--probe-interval",
-            PROBE_INTERVAL,
-            stdout=out,
-            stderr=out,
-            env=env,
-        )
-    handle = Manager(proc, log, env)
+    handle = Manager(tmp_path_factory.mktemp("manager") / "manager.log", env)
     try:
-        await eventually(
-            lambda: "controller started" in handle.log_text() or proc.returncode is not None,
-            what="manager start",
-        )
-        assert proc.returncode is None, handle.log_text()
+        await handle.start()
         yield handle
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(proc.wait(), timeout=30)
-    print(f"manager log: {log}", file=sys.stderr)
+        await handle.stop()
+    print(f"manager log: {handle.log}", file=sys.stderr)
 
 
 async def sveltos_cluster(mgmt: Client, namespace: str, name: str) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import signal
 import uuid
 from typing import Any
 
@@ -721,3 +722,51 @@ async def test_max_update_rolls_a_spec_change_out_one_cluster_at_a_time(
     for source in sources:
         assert await absent(fleet.client(source), f"v1-{tag}", "default")
     await cleanup(mgmt, f"roll-{tag}")
+
+
+async def test_a_manager_killed_mid_rollout_converges_after_restart(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"kill-{uid()}", uid()
+    sources = ("cluster-1", "cluster-2", "cluster-3")
+    for i, source in enumerate(sources):
+        await register_cluster(fleet, ns, f"k{i}", source, f"kill={tag}")
+    objects = [cm(f"obj{i:02d}-{tag}", f"kill-{tag}", i=str(i)) for i in range(40)]
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", *objects))
+    await mgmt.apply(cluster_profile(f"kill-{tag}", {"kill": tag}, [("default", f"src-{tag}")]))
+
+    async def started() -> bool:
+        for source in sources:
+            if await present(fleet.client(source), f"obj00-{tag}", f"kill-{tag}"):
+                return True
+        return False
+
+    await eventually(started, interval=0.01, what="the rollout under way")
+    await manager.stop(signal.SIGKILL)
+    await manager.start()  # waits out the old leader's Lease, then runs again
+
+    async def converged() -> bool:
+        for i in range(len(sources)):
+            if not await _provisioned(mgmt, ns, f"kill-{tag}-sveltos-k{i}"):
+                return False
+        return True
+
+    await eventually(converged, timeout=90, what="converged after the restart")
+    for source in sources:
+        listed = await fleet.client(source).list("v1", "ConfigMap", f"kill-{tag}")
+        ours = sorted(
+            o["metadata"]["name"]
+            for o in listed.items
+            if o["metadata"]["name"] != "kube-root-ca.crt"
+        )
+        assert ours == sorted(o["metadata"]["name"] for o in objects), source
+    summaries = await mgmt.list(CONFIG, "ClusterSummary", ns)
+    assert sorted(s["metadata"]["name"] for s in summaries.items) == [
+        f"kill-{tag}-sveltos-k{i}" for i in range(len(sources))
+    ], "one summary per cluster"
+    for i in range(len(sources)):
+        config = await mgmt.get(CONFIG, "ClusterConfiguration", f"sveltos--k{i}", ns)
+        entries = config["status"]["clusterProfileResources"]
+        assert len(entries) == 1
+        assert len(entries[0]["Features"][0]["resources"]) == len(objects)
+    await cleanup(mgmt, f"kill-{tag}")
