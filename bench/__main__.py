@@ -9,34 +9,58 @@ bench/results/<date>-<machine>.json.
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any
 
-from bench import kube_apply, manager_idle
+from bench import converge, kube_apply, manager_idle
 from bench.common import temporary_fleet, write_results
 
 
-async def main() -> None:
+async def main(selected: set[str]) -> None:
     results: dict[str, Any] = {}
-    async with temporary_fleet(clusters=3) as fleet:
-        results["kube_apply"] = await kube_apply.run(fleet)
-        results["manager_idle"] = await manager_idle.run(fleet)
-    apply = results["kube_apply"]
-    print(
-        f"kube_apply: navarch {apply['navarch_median']:.3f}s  floor "
-        f"{apply['floor_median']:.3f}s  ratio {apply['ratio']:.2f}  "
-        f"({apply['objects']} objects, concurrency {apply['concurrency']}, "
-        f"median of {apply['rounds']})"
-    )
-    idle = results["manager_idle"]
-    nav, flo = idle["navarch"], idle["floor"]
-    print(
-        f"manager_idle: {idle['registrations']} clusters over {idle['window_seconds']:.0f}s: "
-        f"navarch {nav['rss_mib']} MiB, {nav['cpu_percent_of_core']}% of a core; "
-        f"floor {flo['rss_mib']} MiB, {flo['cpu_percent_of_core']}%; "
-        f"RSS ratio {idle['rss_ratio']}"
-    )
+    if selected & {"kube_apply", "manager_idle"}:
+        async with temporary_fleet(clusters=3) as fleet:
+            if "kube_apply" in selected:
+                results["kube_apply"] = await kube_apply.run(fleet)
+            if "manager_idle" in selected:
+                results["manager_idle"] = await manager_idle.run(fleet)
+    if "converge" in selected:
+        async with temporary_fleet(clusters=converge.CLUSTERS, controller_manager=False) as fleet:
+            results["converge"] = await converge.run(fleet)
+    if "kube_apply" in results:
+        apply = results["kube_apply"]
+        print(
+            f"kube_apply: navarch {apply['navarch_median']:.3f}s  floor "
+            f"{apply['floor_median']:.3f}s  ratio {apply['ratio']:.2f}  "
+            f"({apply['objects']} objects, concurrency {apply['concurrency']}, "
+            f"median of {apply['rounds']})"
+        )
+    if "manager_idle" in results:
+        idle = results["manager_idle"]
+        nav, flo = idle["navarch"], idle["floor"]
+        print(
+            f"manager_idle: {idle['registrations']} clusters over {idle['window_seconds']:.0f}s: "
+            f"navarch {nav['rss_mib']} MiB, {nav['cpu_percent_of_core']}% of a core; "
+            f"floor {flo['rss_mib']} MiB, {flo['cpu_percent_of_core']}%; "
+            f"RSS ratio {idle['rss_ratio']}"
+        )
+    if "converge" in results:
+        conv = results["converge"]
+        noop = conv["noop_resync"]
+        print(
+            f"converge: {conv['objects']} objects x {conv['clusters']} clusters: navarch "
+            f"{conv['navarch_median']:.2f}s  floor {conv['floor_median']:.2f}s  ratio "
+            f"{conv['ratio']:.2f} (median of {conv['rounds']}); no-op resync after a manager "
+            f"restart: {noop['objects_written']} of {noop['objects_checked']} objects written"
+        )
     print(f"results: {write_results(results)}")
 
 
+ALL = ("kube_apply", "manager_idle", "converge")
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    chosen = set(sys.argv[1:]) or set(ALL)
+    unknown = chosen - set(ALL)
+    if unknown:
+        sys.exit(f"unknown benchmark(s) {', '.join(sorted(unknown))}; choose from {', '.join(ALL)}")
+    asyncio.run(main(chosen))

@@ -19,11 +19,13 @@ RESULTS = Path(__file__).parent / "results"
 
 
 @contextlib.asynccontextmanager
-async def temporary_fleet(clusters: int) -> AsyncIterator[Fleet]:
+async def temporary_fleet(
+    clusters: int, *, controller_manager: bool = True
+) -> AsyncIterator[Fleet]:
     with tempfile.TemporaryDirectory(prefix="navarch-bench-") as tmp:
         fleet = Fleet(Path(tmp) / "fleet", die_with_parent=True)
         try:
-            await fleet.up(clusters)
+            await fleet.up(clusters, controller_manager=controller_manager)
             yield fleet
         finally:
             await fleet.down()

@@ -102,6 +102,12 @@ def manager(
         float, typer.Option("--leader-elect-retry-period", help="Seconds.", min=0.1)
     ] = 2.0,
     workers: Annotated[int, typer.Option(help="Parallel probes.", min=1)] = 10,
+    kube_api_qps: Annotated[
+        float, typer.Option(help="Requests per second to the management cluster.", min=1)
+    ] = 100.0,
+    kube_api_burst: Annotated[
+        int, typer.Option(help="Burst of requests to the management cluster.", min=1)
+    ] = 200,
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
     """Run the management-side controllers (SveltosCluster, ClusterSet, Set)."""
@@ -119,6 +125,8 @@ def manager(
         renew_deadline=renew_deadline,
         retry_period=retry_period,
         workers=workers,
+        kube_api_qps=kube_api_qps,
+        kube_api_burst=kube_api_burst,
     )
     asyncio.run(run_manager(management_config(), options))
 

@@ -75,6 +75,18 @@ def retry_after(failures: int) -> float:
     return float(min(5.0 * 2 ** max(failures - 1, 0), MAX_RETRY))
 
 
+def retry(spec: Spec, failures: int) -> Requeue | None:
+    """When to try a failed feature again, or never once ``maxConsecutiveFailures`` is reached.
+
+    Giving up only stops the timed retries: a change of the profile, of a referenced object or
+    of the cluster is a new event and is tried again.
+    """
+    limit = spec.max_consecutive_failures
+    if limit is not None and failures >= limit:
+        return None
+    return Requeue(retry_after(failures))
+
+
 SummaryKey = tuple[str, str]
 
 
@@ -240,6 +252,9 @@ class ClusterSummaryReconciler:
         # taken over); the cleared hash in status says the same across restarts
         self._redeploy: set[SummaryKey] = set()
         self._reports_dropped: set[str] = set()
+        # parsed documents of each referenced ConfigMap/Secret, by resourceVersion: a source
+        # shared by many clusters is parsed once, not once per cluster
+        self._documents: dict[tuple[str, str, str], tuple[str, list[KubeObject]]] = {}
         self.controller: Controller[SummaryKey] = Controller(
             "clustersummary",
             self.reconcile,
@@ -383,7 +398,7 @@ class ClusterSummaryReconciler:
             items, sources = self._collect(ctx)
         except ManifestError as exc:
             failures = await self._failed(ctx, status, str(exc), reason="InvalidManifest")
-            return Requeue(retry_after(failures))
+            return retry(ctx.spec, failures)
         key = _key(ctx.summary)
         forced = key in self._redeploy
         self._redeploy.discard(key)
@@ -405,19 +420,21 @@ class ClusterSummaryReconciler:
             return None
         previous_gvks = _deployed_gvks(status, RESOURCES)
         wanted_gvks = sorted({gvk_of(i.obj["apiVersion"], i.obj["kind"]) for i in items})
-        await self._write_status(
-            ctx,
-            status,
-            RESOURCES,
-            FeatureSummary(
-                feature_id=RESOURCES,
-                status="Provisioning",
-                hash=current.hash if current else None,
-                consecutive_failures=current.consecutive_failures if current else None,
-            ),
-            gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
-            note=note,
-        )
+        if current is None or not set(wanted_gvks) <= set(previous_gvks):
+            # write-ahead: record every kind about to be deployed before deploying it
+            await self._write_status(
+                ctx,
+                status,
+                RESOURCES,
+                FeatureSummary(
+                    feature_id=RESOURCES,
+                    status="Provisioning",
+                    hash=current.hash if current else None,
+                    consecutive_failures=current.consecutive_failures if current else None,
+                ),
+                gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
+                note=note,
+            )
         clients = {"Remote": remote, "Local": self.mgmt}
         restrict = ctx.cluster_namespace if ctx.profile_kind == names.PROFILE_KIND else None
         outcome = await deploy(
@@ -444,7 +461,7 @@ class ClusterSummaryReconciler:
             )
             if not outcome.errors:
                 return Requeue(CONFLICT_RETRY)
-            return Requeue(retry_after(failures))
+            return retry(ctx.spec, failures)
         keep = {d.id for d in outcome.deployed}
         stale_errors: list[str] = []
         for deployment_type, client in clients.items():
@@ -466,7 +483,7 @@ class ClusterSummaryReconciler:
                 gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
                 note=note,
             )
-            return Requeue(retry_after(failures))
+            return retry(ctx.spec, failures)
         await clusterconfiguration.record(
             self.mgmt,
             ctx.cluster_namespace,
@@ -545,13 +562,23 @@ class ClusterSummaryReconciler:
                     skip_namespace_creation=ref.skip_namespace_creation,
                     force=ref.force,
                 )
-                for obj in documents_of(source)
+                for obj in self._documents_of(kind, source)
             ]
             items += source_items
             sources.append((kind, namespace, name, source.get("data")))
         ordered = apply_order([i.obj for i in items])
         by_id = {id(i.obj): i for i in items}
         return [by_id[id(obj)] for obj in ordered], sources
+
+    def _documents_of(self, kind: str, source: KubeObject) -> list[KubeObject]:
+        meta = source.get("metadata") or {}
+        key = (kind, str(meta.get("namespace", "")), str(meta.get("name", "")))
+        version = str(meta.get("resourceVersion", ""))
+        cached = self._documents.get(key)
+        if cached is None or cached[0] != version:
+            cached = (version, documents_of(source))
+            self._documents[key] = cached
+        return cached[1]
 
     async def _dry_run(
         self,
@@ -732,6 +759,12 @@ class ClusterSummaryReconciler:
         """Record a failure; returns how many in a row this makes."""
         current = _feature(status, RESOURCES)
         failures = (current.consecutive_failures or 0) + 1 if current else 1
+        if retry(ctx.spec, failures) is None:
+            message += (
+                f" (failed {failures} times in a row and maxConsecutiveFailures is "
+                f"{ctx.spec.max_consecutive_failures}: no more retries until the profile, "
+                "a referenced object or the cluster changes)"
+            )
         await self._write_status(
             ctx,
             status,

@@ -19,6 +19,7 @@ not wanted any more; objects of other owners are never touched.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass, field
 
@@ -116,6 +117,21 @@ def _label(item: Item) -> str:
     return f"{item.reference}: {item.obj.get('kind')} {where}"
 
 
+CONCURRENCY = 8  # applies in flight per cluster, within one ordering group
+
+
+@dataclass
+class _Resolved:
+    item: Item
+    client: Client
+    rt: ResourceType
+    namespace: str
+
+    @property
+    def name(self) -> str:
+        return str(self.item.obj["metadata"]["name"])
+
+
 async def deploy(
     clients: dict[str, Client],
     items: list[Item],
@@ -125,39 +141,80 @@ async def deploy(
     continue_on_error: bool,
     restrict_local_namespace: str | None = None,
 ) -> Outcome:
-    """Apply ``items`` in order; see the module docstring for the rules."""
+    """Apply ``items``; see the module docstring for the rules.
+
+    Order is kept between groups (CRDs, then Namespaces, then the rest, as ``apply_order``
+    sorted them); within a group up to ``CONCURRENCY`` applies run at once. The current state
+    of a group's objects is read with one LIST per kind and namespace, not one GET per object.
+    A conflict or error stops the groups after it (unless continueOnConflict/continueOnError).
+    """
     outcome = Outcome()
-    known_namespaces: set[tuple[str, str]] = set()
+    known_namespaces: dict[str, set[str]] = {}
+    groups: list[list[Item]] = []
     for item in items:
-        client = clients[item.deployment_type]
+        rank = _rank(item.obj)
+        if not groups or _rank(groups[-1][0].obj) != rank:
+            groups.append([])
+        groups[-1].append(item)
+    for group in groups:
+        resolved: list[_Resolved] = []
+        for item in group:
+            try:
+                resolved.append(
+                    await _resolve(clients[item.deployment_type], item, restrict_local_namespace)
+                )
+            except KubeError as exc:
+                outcome.errors.append(f"{_label(item)}: {exc.server_message}")
         try:
-            result = await _deploy_one(
-                client, item, owner, known_namespaces, restrict_local_namespace
-            )
+            await _ensure_namespaces(resolved, known_namespaces)
+            current = await _prefetch(resolved)
         except KubeError as exc:
-            outcome.errors.append(f"{_label(item)}: {exc.server_message}")
-            if not continue_on_error:
-                break
-            continue
-        if isinstance(result, str):
-            outcome.conflicts.append(result)
-            if not continue_on_conflict:
-                break
-            continue
-        deployed, takeover = result
-        outcome.deployed.append(deployed)
-        if takeover is not None:
-            outcome.takeovers.append(takeover)
+            outcome.errors.append(f"cannot read the cluster: {exc.server_message}")
+            return outcome
+        results = await _apply_all(resolved, current, owner)
+        for r, result in zip(resolved, results, strict=True):
+            if isinstance(result, KubeError):
+                outcome.errors.append(f"{_label(r.item)}: {result.server_message}")
+            elif isinstance(result, BaseException):
+                raise result
+            elif isinstance(result, str):
+                outcome.conflicts.append(result)
+            else:
+                outcome.deployed.append(result[0])
+                if result[1] is not None:
+                    outcome.takeovers.append(result[1])
+        if (outcome.errors and not continue_on_error) or (
+            outcome.conflicts and not continue_on_conflict
+        ):
+            break
     return outcome
 
 
-async def _deploy_one(
-    client: Client,
-    item: Item,
-    owner: Owner,
-    known_namespaces: set[tuple[str, str]],
-    restrict_local_namespace: str | None,
-) -> tuple[Deployed, Owner | None] | str:
+async def _apply_all(
+    resolved: list[_Resolved], current: dict[tuple[str, str, str, str], KubeObject], owner: Owner
+) -> list[tuple[Deployed, Owner | None] | str | BaseException]:
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(r: _Resolved) -> tuple[Deployed, Owner | None] | str:
+        async with gate:
+            return await _apply_one(r, current.get(_current_key(r)), owner)
+
+    return await asyncio.gather(*(one(r) for r in resolved), return_exceptions=True)
+
+
+def _rank(obj: KubeObject) -> int:
+    if obj.get("kind") == "CustomResourceDefinition":
+        return 0
+    if obj.get("kind") == "Namespace" and obj.get("apiVersion") == "v1":
+        return 1
+    return 2
+
+
+def _current_key(r: _Resolved) -> tuple[str, str, str, str]:
+    return (r.client.name, r.rt.api_version + "/" + r.rt.kind, r.namespace, r.name)
+
+
+async def _resolve(client: Client, item: Item, restrict_local_namespace: str | None) -> _Resolved:
     obj = item.obj
     try:
         rt = await client.resource(str(obj["apiVersion"]), str(obj["kind"]))
@@ -169,8 +226,7 @@ async def _deploy_one(
         ) from None
     meta = obj["metadata"]
     if rt.namespaced:
-        meta.setdefault("namespace", "default")
-        meta["namespace"] = meta["namespace"] or "default"
+        meta["namespace"] = meta.get("namespace") or "default"
     else:
         meta.pop("namespace", None)
     namespace = str(meta.get("namespace") or "")
@@ -183,16 +239,52 @@ async def _deploy_one(
             f"a Profile deploys to the management cluster only in its own namespace "
             f"({restrict_local_namespace}), not in {namespace or 'cluster scope'}"
         )
-    if namespace and not item.skip_namespace_creation:
-        await _ensure_namespace(client, namespace, known_namespaces)
-    current: KubeObject | None = None
-    with contextlib.suppress(NotFound):
-        current = await client.get(rt.api_version, rt.kind, meta["name"], namespace or None)
+    return _Resolved(item=item, client=client, rt=rt, namespace=namespace)
+
+
+async def _ensure_namespaces(resolved: list[_Resolved], known: dict[str, set[str]]) -> None:
+    """Create the namespaces the objects need (unless skipNamespaceCreation), one LIST each."""
+    for r in resolved:
+        if not r.namespace or r.item.skip_namespace_creation:
+            continue
+        names = known.get(r.client.name)
+        if names is None:
+            listed = await r.client.list("v1", "Namespace")
+            names = known[r.client.name] = {str(n["metadata"]["name"]) for n in listed.items}
+        if r.namespace not in names:
+            with contextlib.suppress(AlreadyExists):
+                await r.client.create(
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": r.namespace}}
+                )
+            names.add(r.namespace)
+
+
+async def _prefetch(resolved: list[_Resolved]) -> dict[tuple[str, str, str, str], KubeObject]:
+    """The current objects, by (cluster, type, namespace, name): one LIST per kind/namespace."""
+    wanted: dict[tuple[str, str, str], _Resolved] = {}
+    for r in resolved:
+        wanted.setdefault((r.client.name, r.rt.api_version + "/" + r.rt.kind, r.namespace), r)
+    current: dict[tuple[str, str, str, str], KubeObject] = {}
+    for (cluster, type_, namespace), r in wanted.items():
+        try:
+            listed = await r.client.list(r.rt.api_version, r.rt.kind, namespace or None)
+        except NotFound:
+            continue  # the namespace does not exist (skipNamespaceCreation): nothing there
+        for obj in listed.items:
+            current[(cluster, type_, namespace, str(obj["metadata"]["name"]))] = obj
+    return current
+
+
+async def _apply_one(
+    r: _Resolved, current: KubeObject | None, owner: Owner
+) -> tuple[Deployed, Owner | None] | str:
+    item, client, rt, namespace = r.item, r.client, r.rt, r.namespace
+    meta = item.obj["metadata"]
     verdict = may_deploy(current, item.reference, owner)
     if not verdict.allowed:
         return verdict.message
     try:
-        await client.apply(obj, force=True)
+        await client.apply(item.obj, force=True)
     except Invalid as exc:
         if not (item.force or FORCE_RECREATE in (meta.get("annotations") or {})) or (
             rt.kind == "CustomResourceDefinition"
@@ -206,7 +298,7 @@ async def _deploy_one(
             reason=exc.server_message,
         )
         await client.delete(rt.api_version, rt.kind, meta["name"], namespace or None)
-        await client.apply(obj, force=True)
+        await client.apply(item.obj, force=True)
     takeover = None
     if verdict.takeover and current is not None:
         annotations = (current.get("metadata") or {}).get("annotations") or {}
@@ -228,19 +320,6 @@ def _deployed(rt: ResourceType, namespace: str, name: str, deployment_type: str)
         name=name,
         deployment_type=deployment_type,
     )
-
-
-async def _ensure_namespace(client: Client, namespace: str, known: set[tuple[str, str]]) -> None:
-    if (client.name, namespace) in known:
-        return
-    try:
-        await client.get("v1", "Namespace", namespace)
-    except NotFound:
-        with contextlib.suppress(AlreadyExists):
-            await client.create(
-                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
-            )
-    known.add((client.name, namespace))
 
 
 def owned_by(obj: KubeObject, owner: Owner, feature: str) -> bool:

@@ -55,6 +55,10 @@ SECRET_TYPE = "addons.projectsveltos.io/cluster-profile"
 DEFAULT_TIER = 100
 
 
+# libyaml's loader when PyYAML was built with it (the wheels are): several times faster.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class ManifestError(Exception):
     """A referenced document cannot be used; the message names it and says why."""
 
@@ -118,7 +122,7 @@ def parse_documents(text: str, where: str) -> list[KubeObject]:
     """The objects in a YAML/JSON stream; ManifestError names the document that is wrong."""
     objects: list[KubeObject] = []
     try:
-        docs = list(yaml.safe_load_all(text))
+        docs = list(yaml.load_all(text, Loader=_LOADER))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = f" at line {mark.line + 1}" if mark else ""

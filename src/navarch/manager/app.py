@@ -55,6 +55,9 @@ class ManagerOptions:
     retry_period: float = 2.0
     register_management: bool = True
     workers: int = 10
+    # the management cluster's client (informers, status writes): Sveltos's --kube-api-qps/burst
+    kube_api_qps: float = 100.0
+    kube_api_burst: int = 200
 
 
 async def register_management_cluster(mgmt: Client, config: ClusterConfig) -> None:
@@ -158,7 +161,7 @@ async def run_manager(config: ClusterConfig, options: ManagerOptions) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stopping.set)
-    async with Client(config) as mgmt:
+    async with Client(config, qps=options.kube_api_qps, burst=options.kube_api_burst) as mgmt:
         await require_crds(mgmt)
         identity = f"{socket.gethostname()}-{os.getpid()}"
 

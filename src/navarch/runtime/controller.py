@@ -13,6 +13,7 @@ reconcile never takes an empty cache for "nothing exists".
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -71,6 +72,7 @@ class Controller(Generic[K]):
                 key = await self.queue.get()
             except ShutDown:
                 return
+            started = time.perf_counter()
             try:
                 result = await self.reconcile(key)
             except Exception as exc:
@@ -87,6 +89,13 @@ class Controller(Generic[K]):
                 self.queue.forget(key)
                 if result is not None:
                     self.queue.add_after(key, result.after)
+                _log.debug(
+                    "reconciled",
+                    controller=self.name,
+                    key=key,
+                    ms=round((time.perf_counter() - started) * 1000, 1),
+                    requeue_after=result.after if result is not None else None,
+                )
             finally:
                 self.reconciles += 1
                 self.queue.done(key)

@@ -350,6 +350,45 @@ async def _provisioned(mgmt: Client, ns: str, summary: str) -> bool:
     return feature.get("status") == "Provisioned" and "failureMessage" not in feature
 
 
+async def test_unsupported_fields_are_reported_and_max_consecutive_failures_stops_retries(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"mcf-{uid()}", uid()
+    await register_cluster(fleet, ns, "m", "cluster-1", f"mcf={tag}")
+    rejected = {  # the API server refuses a number where a string belongs
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": f"mcf-{tag}", "namespace": "default"},
+        "data": {"n": 1},
+    }
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", rejected))
+    await mgmt.apply(
+        cluster_profile(
+            f"mcf-{tag}",
+            {"mcf": tag},
+            [("default", f"src-{tag}")],
+            maxConsecutiveFailures=1,
+            reloader=True,
+        )
+    )
+    name = f"mcf-{tag}-sveltos-m"
+
+    async def gave_up() -> dict[str, Any] | None:
+        feature = await summary_feature(mgmt, ns, name)
+        message = feature.get("failureMessage") or ""
+        return feature if "no more retries" in message else None
+
+    feature = await eventually(gave_up, what="retries stopped after one failure")
+    assert feature["status"] == "Failed" and feature["consecutiveFailures"] == 1
+    assert f"mcf-{tag}" in feature["failureMessage"]
+    summary = await mgmt.get(CONFIG, "ClusterSummary", name, ns)
+    assert summary["status"]["failureMessage"] == "not supported yet, so not acted on: reloader"
+    # a fixed source is a new event: it is deployed although timed retries had stopped
+    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(f"mcf-{tag}", "default")))
+    await eventually(lambda: present(fleet.client("cluster-1"), f"mcf-{tag}", "default"))
+    await cleanup(mgmt, f"mcf-{tag}")
+
+
 async def test_leave_policies_keeps_objects_when_the_profile_goes(
     fleet: TestFleet, manager: Manager
 ) -> None:

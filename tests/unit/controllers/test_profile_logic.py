@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from navarch.api.profile import Spec
-from navarch.controllers.clustersummary import Context, dependency_problem
+from navarch.controllers.clustersummary import (
+    Context,
+    dependency_problem,
+    retry,
+    retry_after,
+    unsupported,
+)
 from navarch.controllers.profile import (
     dependents_of,
     matching_clusters,
@@ -115,3 +121,35 @@ def test_dependency_waits_and_cycles() -> None:
     )
     problem = dependency_problem(ctx("b", ["a"]), {"a": looping})
     assert problem is not None and problem.startswith("dependency cycle: b -> a -> b")
+
+
+def test_fields_not_acted_on_are_named() -> None:
+    spec = Spec.parse(
+        {
+            "policyRefs": [{"kind": "ConfigMap", "namespace": "d", "name": "n"}],
+            "helmCharts": [
+                {
+                    "repositoryURL": "https://charts.example",
+                    "repositoryName": "example",
+                    "chartName": "example/app",
+                    "chartVersion": "1.0.0",
+                    "releaseName": "app",
+                    "releaseNamespace": "app",
+                }
+            ],
+            "patches": [{"patch": "- op: add\n  path: /metadata/labels/x\n  value: y"}],
+        }
+    )
+    assert unsupported(spec) == ["helmCharts", "patches"]
+    assert unsupported(Spec.parse({"policyRefs": [{"kind": "ConfigMap", "name": "n"}]})) == []
+
+
+def test_retries_back_off_and_stop_at_max_consecutive_failures() -> None:
+    assert [retry_after(n) for n in (1, 2, 3)] == [5.0, 10.0, 20.0]
+    assert retry_after(50) == 300.0
+    forever = Spec.parse({})
+    assert retry(forever, 1000) is not None
+    limited = Spec.parse({"maxConsecutiveFailures": 3})
+    first = retry(limited, 2)
+    assert first is not None and first.after == 10.0
+    assert retry(limited, 3) is None
