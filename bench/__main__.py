@@ -12,7 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from bench import converge, kube_apply, manager_idle
+from bench import converge, drift, kube_apply, manager_idle
 from bench.common import temporary_fleet, write_results
 
 
@@ -27,6 +27,9 @@ async def main(selected: set[str]) -> None:
     if "converge" in selected:
         async with temporary_fleet(clusters=converge.CLUSTERS, controller_manager=False) as fleet:
             results["converge"] = await converge.run(fleet)
+    if "drift" in selected:
+        async with temporary_fleet(clusters=drift.CLUSTERS, controller_manager=False) as fleet:
+            results["drift"] = await drift.run(fleet)
     if "kube_apply" in results:
         apply = results["kube_apply"]
         print(
@@ -53,10 +56,20 @@ async def main(selected: set[str]) -> None:
             f"{conv['ratio']:.2f} (median of {conv['rounds']}); no-op resync after a manager "
             f"restart: {noop['objects_written']} of {noop['objects_checked']} objects written"
         )
+    if "drift" in results:
+        d = results["drift"]
+        nav, flo = d["navarch"], d["floor"]
+        print(
+            f"drift: {d['changes']} edits/deletes over {d['clusters']} clusters: navarch p50 "
+            f"{nav['p50_ms']}ms p95 {nav['p95_ms']}ms p99 {nav['p99_ms']}ms max {nav['max_ms']}ms; "
+            f"floor p50 {flo['p50_ms']}ms p99 {flo['p99_ms']}ms; p50 ratio {d['p50_ratio']}; "
+            f"manager idle with the agents: {d['manager_idle_with_agents']['rss_mib']} MiB, "
+            f"{d['manager_idle_with_agents']['cpu_percent_of_core']}% of a core"
+        )
     print(f"results: {write_results(results)}")
 
 
-ALL = ("kube_apply", "manager_idle", "converge")
+ALL = ("kube_apply", "manager_idle", "converge", "drift")
 
 if __name__ == "__main__":
     chosen = set(sys.argv[1:]) or set(ALL)

@@ -118,6 +118,21 @@ class ClusterSummarySpec(APIModel):
     ] = None
 
 
+class DriftStatus(APIModel):
+    """Navarch's record of drift repairs (ContinuousWithDriftDetection); not in Sveltos."""
+
+    last_drift_time: Annotated[
+        str | None, Desc("When drift was last repaired."), Format("date-time")
+    ] = None
+    objects: Annotated[
+        list[str] | None, Desc("What drifted last time and how (changed, deleted)."), Atomic
+    ] = None
+    repairs: Annotated[int | None, Desc("Drifted objects repaired so far.")] = None
+    message: Annotated[
+        str | None, Desc("Why a drift is not being repaired (e.g. another writer keeps at it).")
+    ] = None
+
+
 class ClusterSummaryStatus(APIModel):
     """How far the profile is deployed in the cluster."""
 
@@ -148,6 +163,7 @@ class ClusterSummaryStatus(APIModel):
         bool | None, Desc("Reconciliation is paused (e.g. by the paused annotation).")
     ] = None
     suspension_reason: Annotated[str | None, Desc("Why reconciliation is paused.")] = None
+    drift: Annotated[DriftStatus | None, Desc("Drift repairs (Navarch).")] = None
 
 
 def _feature_column(name: str, feature: str, what: str) -> PrinterColumn:

@@ -13,6 +13,10 @@ A reconcile of a ClusterSummary (one profile x one cluster):
   leaves nothing nobody would clean up), apply in order, remove what this profile deployed before
   and no longer lists (only when everything applied), and write status and ClusterConfiguration.
 
+In ContinuousWithDriftDetection mode a deploy ends by publishing the ResourceSummary the drift
+agents watch, and a ResourceSummary whose ``resourcesChanged`` an agent set makes the reconcile
+re-apply only the objects that drifted (``_repair``; see ``controllers/drift.py``).
+
 Failures land in ``featureSummaries`` with the document and the cause; the key is retried with
 backoff (conflicts every 60 s, as Sveltos). Helm and Kustomize join as features later; fields
 this controller does not act on yet are named in ``status.failureMessage``.
@@ -32,10 +36,11 @@ from navarch import log
 from navarch.api import names
 from navarch.api.clustersummary import ClusterSummaryStatus, FeatureSummary
 from navarch.api.profile import PolicyRef, Spec
-from navarch.controllers import clusterconfiguration
+from navarch.controllers import clusterconfiguration, drift
 from navarch.controllers.connections import ClusterConnections
 from navarch.controllers.deployer import (
     Item,
+    KeptPaths,
     PlannedAction,
     deploy,
     gvk_of,
@@ -43,6 +48,13 @@ from navarch.controllers.deployer import (
     remove_stale,
 )
 from navarch.controllers.profile import provisioned
+from navarch.engines.drift import (
+    Baselines,
+    ResourceRef,
+    excluded_paths,
+    exclusion_patches,
+    hashes_of,
+)
 from navarch.engines.resources import (
     LUA_ANNOTATION,
     TEMPLATE_ANNOTATION,
@@ -53,7 +65,7 @@ from navarch.engines.resources import (
     decorate,
     documents_of,
 )
-from navarch.kube import Client, KubeObject, NotFound
+from navarch.kube import Client, KubeError, KubeObject, NotFound
 from navarch.runtime import Controller, FuncHandler, Informer, Requeue
 
 _log = log.get_logger(__name__)
@@ -151,12 +163,21 @@ def unsupported(spec: Spec) -> list[str]:
         "validateHealths": spec.validate_healths,
         "patches": spec.patches,
         "patchesFrom": spec.patches_from,
-        "driftExclusions": spec.drift_exclusions,
         "preDeleteChecks": spec.pre_delete_checks,
         "postDeleteChecks": spec.post_delete_checks,
         "reloader": spec.reloader or None,
     }
     return [name for name, value in fields.items() if value]
+
+
+def _exclusions(spec: Spec) -> list[dict[str, Any]]:
+    return [e.dump() for e in spec.drift_exclusions or []]
+
+
+def _kept_paths(spec: Spec) -> KeptPaths | None:
+    """driftExclusions paths keep their live value when an existing object is applied."""
+    patches = exclusion_patches(_exclusions(spec))
+    return (lambda live: excluded_paths(patches, live)) if patches else None
 
 
 def feature_hash(spec: Spec, sources: list[tuple[str, str, str, Any]]) -> bytes:
@@ -169,6 +190,7 @@ def feature_hash(spec: Spec, sources: list[tuple[str, str, str, Any]]) -> bytes:
         "continueOnError": spec.continue_on_error,
         "extraLabels": spec.extra_labels,
         "extraAnnotations": spec.extra_annotations,
+        "driftExclusions": _exclusions(spec),
         "sources": sources,
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
@@ -241,8 +263,16 @@ class ClusterSummaryReconciler:
         secrets: Informer,
         connections: ClusterConnections,
         workers: int = 10,
+        resource_summaries: Informer | None = None,
+        baselines: Baselines | None = None,
     ) -> None:
         self.mgmt = mgmt
+        # drift detection: ResourceSummaries of the management cluster, and the baselines
+        # shared with the agents running in this process (both None: drift detection off)
+        self.resource_summaries = resource_summaries
+        self.baselines = baselines
+        self.guard = drift.RepairGuard()
+        self._published: dict[SummaryKey, dict[ResourceRef, str]] = {}
         self.summaries = summaries
         self.clusters = clusters
         self.configmaps = configmaps
@@ -259,8 +289,21 @@ class ClusterSummaryReconciler:
             "clustersummary",
             self.reconcile,
             workers=workers,
-            informers=[summaries, clusters, configmaps, secrets],
+            informers=[
+                summaries,
+                clusters,
+                configmaps,
+                secrets,
+                *([resource_summaries] if resource_summaries is not None else []),
+            ],
         )
+        if resource_summaries is not None:
+            resource_summaries.add_handler(
+                FuncHandler(
+                    add=self._resource_summary_changed,
+                    update=lambda _o, n: self._resource_summary_changed(n),
+                )
+            )
         summaries.store.add_indexer("source", _source_index)
         summaries.store.add_indexer("cluster", _cluster_index)
         summaries.store.add_indexer("depends", _depends_index)
@@ -305,8 +348,13 @@ class ClusterSummaryReconciler:
         return FuncHandler(
             add=lambda o: self._source_changed(kind, o),
             update=lambda _o, n: self._source_changed(kind, n),
-            delete=lambda o: self._source_changed(kind, o),
+            delete=lambda o: self._source_deleted(kind, o),
         )
+
+    def _source_deleted(self, kind: str, obj: KubeObject) -> None:
+        meta = obj.get("metadata") or {}
+        self._documents.pop((kind, str(meta.get("namespace", "")), str(meta.get("name", ""))), None)
+        self._source_changed(kind, obj)
 
     def _source_changed(self, kind: str, obj: KubeObject) -> None:
         meta = obj.get("metadata") or {}
@@ -408,6 +456,8 @@ class ClusterSummaryReconciler:
         if ctx.spec.sync_mode == "DryRun":
             return await self._dry_run(ctx, status, items, remote, note)
         await self._drop_report(ctx)
+        watched = self._drift_detection(ctx)
+        summary_of_resources = self._resource_summary(ctx)
         if (
             current is not None
             and current.status == "Provisioned"
@@ -417,7 +467,35 @@ class ClusterSummaryReconciler:
                 or (current.hash == digest and status.failure_message == note)
             )
         ):
-            return None
+            if not watched:
+                if summary_of_resources is not None:  # drift detection was switched off
+                    await drift.unpublish(self.mgmt, ctx.summary)
+                return None
+            if summary_of_resources is not None:
+                if not (summary_of_resources.get("status") or {}).get("resourcesChanged"):
+                    return None
+                return await self._repair(ctx, remote, items, summary_of_resources)
+            # drift detection without a ResourceSummary: deploy again to take the baselines
+        if not watched:
+            return await self._apply(ctx, status, current, items, remote, digest, note)
+        assert self.baselines is not None
+        self.baselines.begin(key)
+        try:
+            return await self._apply(ctx, status, current, items, remote, digest, note)
+        finally:
+            self.baselines.settle(key, self._published.pop(key, None))
+
+    async def _apply(
+        self,
+        ctx: Context,
+        status: ClusterSummaryStatus,
+        current: FeatureSummary | None,
+        items: list[Item],
+        remote: Client,
+        digest: bytes,
+        note: str | None,
+    ) -> Requeue | None:
+        """Deploy every item, remove what is no longer listed, record it all."""
         previous_gvks = _deployed_gvks(status, RESOURCES)
         wanted_gvks = sorted({gvk_of(i.obj["apiVersion"], i.obj["kind"]) for i in items})
         if current is None or not set(wanted_gvks) <= set(previous_gvks):
@@ -444,6 +522,7 @@ class ClusterSummaryReconciler:
             continue_on_conflict=ctx.spec.continue_on_conflict,
             continue_on_error=ctx.spec.continue_on_error,
             restrict_local_namespace=restrict,
+            kept_paths=_kept_paths(ctx.spec) if self._drift_detection(ctx) else None,
         )
         for old_owner in outcome.takeovers:
             await self._invalidate_old_owner(old_owner, ctx)
@@ -493,6 +572,16 @@ class ClusterSummaryReconciler:
             RESOURCES,
             outcome.deployed,
         )
+        if self._drift_detection(ctx):
+            self._published[_key(ctx.summary)] = await drift.publish(
+                self.mgmt,
+                ctx.summary,
+                (ctx.cluster_namespace, ctx.cluster_name),
+                outcome.deployed,
+                _exclusions(ctx.spec),
+            )
+        elif self._resource_summary(ctx) is not None:
+            await drift.unpublish(self.mgmt, ctx.summary)
         await self._write_status(
             ctx,
             status,
@@ -513,6 +602,95 @@ class ClusterSummaryReconciler:
             objects=len(outcome.deployed),
         )
         return None
+
+    # -- drift ----------------------------------------------------------------------------
+
+    def _drift_detection(self, ctx: Context) -> bool:
+        return (
+            ctx.spec.sync_mode == "ContinuousWithDriftDetection"
+            and self.baselines is not None
+            and self.resource_summaries is not None
+        )
+
+    def _resource_summary(self, ctx: Context) -> KubeObject | None:
+        if self.resource_summaries is None:
+            return None
+        meta = ctx.summary["metadata"]
+        return self.resource_summaries.store.get(f"{meta['namespace']}/{meta['name']}")
+
+    async def _repair(
+        self, ctx: Context, remote: Client, items: list[Item], resource_summary: KubeObject
+    ) -> Requeue | None:
+        """Re-apply only the objects that drifted from their deployed hashes."""
+        assert self.baselines is not None
+        key = _key(ctx.summary)
+        cluster = f"{ctx.cluster_namespace}/{ctx.cluster_name}"
+        hashes = self.baselines.hashes(key)
+        if hashes is None:
+            hashes = hashes_of(resource_summary.get("status") or {})
+        clients = {"Remote": remote, "Local": self.mgmt}
+        settled: dict[ResourceRef, str] | None = None
+        self.baselines.begin(key)
+        try:
+            try:
+                drifted = await drift.find_drifted(clients, items, hashes, _exclusions(ctx.spec))
+            except KubeError as exc:  # cannot read the cluster: the report stays, retry
+                _log.warning("cannot check drift", cluster=cluster, error=exc.server_message)
+                return Requeue(WAIT_FOR_CLUSTER)
+            allowed: list[drift.Drifted] = []
+            refused: list[drift.Drifted] = []
+            for d in drifted:
+                (allowed if self.guard.allow(key, d.what) else refused).append(d)
+            outcome = await deploy(
+                clients,
+                [d.item for d in allowed],
+                ctx.owner,
+                continue_on_conflict=True,
+                continue_on_error=True,
+                kept_paths=_kept_paths(ctx.spec),
+            )
+            problems = outcome.conflicts + outcome.errors
+            if problems:  # the full deploy retries with backoff and reports per object
+                status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+                failures = await self._failed(
+                    ctx, status, "; ".join(problems), reason="DriftRepairError"
+                )
+                return retry(ctx.spec, failures)
+            settled = await drift.publish(
+                self.mgmt,
+                ctx.summary,
+                (ctx.cluster_namespace, ctx.cluster_name),
+                outcome.deployed,
+                _exclusions(ctx.spec),
+                previous=resource_summary,
+                previous_hashes=hashes,
+                changed=bool(refused),
+            )
+            if drifted:
+                await drift.record(
+                    self.mgmt,
+                    ctx.summary,
+                    cluster,
+                    [str(d) for d in allowed],
+                    [str(d) for d in refused],
+                )
+        finally:
+            self.baselines.settle(key, settled)
+        if allowed:
+            _log.info(
+                "drift repaired",
+                summary=f"{key[0]}/{key[1]}",
+                objects=", ".join(str(d) for d in allowed),
+            )
+        return Requeue(drift.RepairGuard.WINDOW) if refused else None
+
+    def _resource_summary_changed(self, obj: KubeObject) -> None:
+        if (obj.get("status") or {}).get("resourcesChanged"):
+            annotations = (obj.get("metadata") or {}).get("annotations") or {}
+            name = annotations.get(names.CLUSTER_SUMMARY_NAME_ANNOTATION)
+            namespace = annotations.get(names.CLUSTER_SUMMARY_NAMESPACE_ANNOTATION)
+            if name and namespace:
+                self.controller.queue.add((str(namespace), str(name)))
 
     def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
         """The decorated objects of every policyRef, in order; and what they were read from."""
@@ -687,6 +865,8 @@ class ClusterSummaryReconciler:
             self.controller.queue.add(_key(summary))
 
     async def _withdraw(self, ctx: Context) -> Requeue | None:
+        if self.baselines is not None:  # removing its objects is not drift
+            self.baselines.retire(_key(ctx.summary))
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         leave = ctx.spec.stop_matching_behavior == "LeavePolicies"
         cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}")
@@ -718,6 +898,9 @@ class ClusterSummaryReconciler:
             RESOURCES,
             None,
         )
+        if self._resource_summary(ctx) is not None:
+            await drift.unpublish(self.mgmt, ctx.summary)
+        self.guard.forget(_key(ctx.summary))
         meta = ctx.summary["metadata"]
         finalizers = [
             f for f in meta.get("finalizers") or [] if f != names.CLUSTER_SUMMARY_FINALIZER

@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from navarch import log
 from navarch.engines.resources import (
@@ -49,6 +53,7 @@ from navarch.kube import (
 _log = log.get_logger(__name__)
 
 ObjectId = tuple[str, str, str]  # (Kind.version.group, namespace, name)
+KeptPaths = Callable[[KubeObject], list[str]]
 
 
 FORCE_RECREATE = "projectsveltos.io/forceRecreate"
@@ -75,6 +80,7 @@ class Deployed:
     namespace: str
     name: str
     deployment_type: str
+    live: KubeObject | None = field(default=None, compare=False, repr=False)  # apply response
 
     @property
     def gvk(self) -> str:
@@ -140,8 +146,13 @@ async def deploy(
     continue_on_conflict: bool,
     continue_on_error: bool,
     restrict_local_namespace: str | None = None,
+    kept_paths: KeptPaths | None = None,
 ) -> Outcome:
     """Apply ``items``; see the module docstring for the rules.
+
+    ``kept_paths(obj)`` names JSON pointers (driftExclusions) whose value in an object that
+    already exists is kept as found: the applied object carries the live value there, so
+    another writer's value (an autoscaler's replicas) is neither overwritten nor removed.
 
     Order is kept between groups (CRDs, then Namespaces, then the rest, as ``apply_order``
     sorted them); within a group up to ``CONCURRENCY`` applies run at once. The current state
@@ -171,7 +182,7 @@ async def deploy(
         except KubeError as exc:
             outcome.errors.append(f"cannot read the cluster: {exc.server_message}")
             return outcome
-        results = await _apply_all(resolved, current, owner)
+        results = await _apply_all(resolved, current, owner, kept_paths)
         for r, result in zip(resolved, results, strict=True):
             if isinstance(result, KubeError):
                 outcome.errors.append(f"{_label(r.item)}: {result.server_message}")
@@ -191,15 +202,43 @@ async def deploy(
 
 
 async def _apply_all(
-    resolved: list[_Resolved], current: dict[tuple[str, str, str, str], KubeObject], owner: Owner
+    resolved: list[_Resolved],
+    current: dict[tuple[str, str, str, str], KubeObject],
+    owner: Owner,
+    kept_paths: KeptPaths | None,
 ) -> list[tuple[Deployed, Owner | None] | str | BaseException]:
     gate = asyncio.Semaphore(CONCURRENCY)
 
     async def one(r: _Resolved) -> tuple[Deployed, Owner | None] | str:
+        live = current.get(_current_key(r))
+        if live is not None and kept_paths is not None:
+            paths = kept_paths(live)
+            if paths:
+                r.item = dataclasses.replace(r.item, obj=keep_live_values(r.item.obj, live, paths))
         async with gate:
-            return await _apply_one(r, current.get(_current_key(r)), owner)
+            return await _apply_one(r, live, owner)
 
     return await asyncio.gather(*(one(r) for r in resolved), return_exceptions=True)
+
+
+def keep_live_values(obj: KubeObject, live: KubeObject, paths: list[str]) -> KubeObject:
+    """A copy of ``obj`` with the value of each JSON pointer in ``paths`` taken from ``live``."""
+    result = copy.deepcopy(obj)
+    for path in paths:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in path.strip("/").split("/") if p]
+        source: Any = live
+        for part in parts:
+            source = source.get(part) if isinstance(source, dict) else None
+        if not parts or source is None:
+            continue
+        target = result
+        for part in parts[:-1]:
+            child = target.get(part)
+            if not isinstance(child, dict):
+                child = target[part] = {}
+            target = child
+        target[parts[-1]] = copy.deepcopy(source)
+    return result
 
 
 def _rank(obj: KubeObject) -> int:
@@ -284,7 +323,7 @@ async def _apply_one(
     if not verdict.allowed:
         return verdict.message
     try:
-        await client.apply(item.obj, force=True)
+        applied = await client.apply(item.obj, force=True)
     except Invalid as exc:
         if not (item.force or FORCE_RECREATE in (meta.get("annotations") or {})) or (
             rt.kind == "CustomResourceDefinition"
@@ -298,7 +337,7 @@ async def _apply_one(
             reason=exc.server_message,
         )
         await client.delete(rt.api_version, rt.kind, meta["name"], namespace or None)
-        await client.apply(item.obj, force=True)
+        applied = await client.apply(item.obj, force=True)
     takeover = None
     if verdict.takeover and current is not None:
         annotations = (current.get("metadata") or {}).get("annotations") or {}
@@ -308,7 +347,9 @@ async def _apply_one(
             tier=0,
             cluster=annotations.get(CLUSTER_SUMMARY, ""),
         )
-    return _deployed(rt, namespace, str(meta["name"]), item.deployment_type), takeover
+    deployed = _deployed(rt, namespace, str(meta["name"]), item.deployment_type)
+    deployed.live = applied
+    return deployed, takeover
 
 
 def _deployed(rt: ResourceType, namespace: str, name: str, deployment_type: str) -> Deployed:
@@ -320,6 +361,19 @@ def _deployed(rt: ResourceType, namespace: str, name: str, deployment_type: str)
         name=name,
         deployment_type=deployment_type,
     )
+
+
+async def live_objects(
+    clients: dict[str, Client], items: list[Item]
+) -> list[tuple[Item, KubeObject | None]]:
+    """Each item with the object as it is in its cluster now (None: not there).
+
+    One LIST per kind and namespace, as for a deploy. Raises KubeError when a cluster cannot
+    be read: the caller must not take "could not read" for "gone".
+    """
+    resolved = [await _resolve(clients[i.deployment_type], i, None) for i in items]
+    current = await _prefetch(resolved)
+    return [(r.item, current.get(_current_key(r))) for r in resolved]
 
 
 def owned_by(obj: KubeObject, owner: Owner, feature: str) -> bool:

@@ -35,12 +35,20 @@ from navarch.controllers.clustersummary import ClusterSummaryReconciler
 from navarch.controllers.connections import ClusterConnections
 from navarch.controllers.profile import ProfileReconciler
 from navarch.controllers.sveltoscluster import SveltosClusterReconciler
+from navarch.engines.drift import Baselines
 from navarch.kube import Client, ClusterConfig
+from navarch.manager.agents import InProcessAgents
 from navarch.runtime import Informer, LeaderElector, LeadershipLost
 
 LEASE_NAME = "navarch-manager"
 
-Reconciler = SveltosClusterReconciler | SetReconciler | ProfileReconciler | ClusterSummaryReconciler
+Reconciler = (
+    SveltosClusterReconciler
+    | SetReconciler
+    | ProfileReconciler
+    | ClusterSummaryReconciler
+    | InProcessAgents
+)
 
 _log = log.get_logger(__name__)
 
@@ -97,7 +105,10 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
     cluster_profiles = Informer(mgmt, names.CONFIG_API_VERSION, names.CLUSTER_PROFILE_KIND)
     profiles = Informer(mgmt, names.CONFIG_API_VERSION, names.PROFILE_KIND)
     summaries = Informer(mgmt, names.CONFIG_API_VERSION, names.CLUSTER_SUMMARY_KIND)
+    resource_summaries = Informer(mgmt, names.LIB_API_VERSION, names.RESOURCE_SUMMARY_KIND)
     connections = ClusterConnections()
+    baselines = Baselines()
+    agents = InProcessAgents(mgmt, resource_summaries, connections, baselines)
     reconcilers: list[Reconciler] = [
         SveltosClusterReconciler(
             mgmt,
@@ -133,7 +144,10 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
             secrets=secrets,
             connections=connections,
             workers=options.workers,
+            resource_summaries=resource_summaries,
+            baselines=baselines,
         ),
+        agents,
     ]
     informers = [
         clusters,
@@ -144,6 +158,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
         cluster_profiles,
         profiles,
         summaries,
+        resource_summaries,
     ]
     try:
         async with asyncio.TaskGroup() as group:

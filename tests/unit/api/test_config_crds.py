@@ -79,7 +79,7 @@ def test_names_scope_and_status_subresource(crd: CRDSpec, name: str, scope: str)
     assert version["subresources"] == {"status": {}}
 
 
-def test_all_crds_lists_the_config_kinds_after_the_lib_kinds() -> None:
+def test_all_crds_lists_every_kind_in_install_order() -> None:
     assert [crd.kind for crd in ALL_CRDS] == [
         "SveltosCluster",
         "ClusterSet",
@@ -89,6 +89,7 @@ def test_all_crds_lists_the_config_kinds_after_the_lib_kinds() -> None:
         "ClusterSummary",
         "ClusterConfiguration",
         "ClusterReport",
+        "ResourceSummary",
     ]
 
 

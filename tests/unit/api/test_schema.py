@@ -81,4 +81,5 @@ def test_sets_scopes() -> None:
         "ClusterSummary": "Namespaced",
         "ClusterConfiguration": "Namespaced",
         "ClusterReport": "Namespaced",
+        "ResourceSummary": "Namespaced",
     }

@@ -1,0 +1,305 @@
+"""The drift agent of one managed cluster: watch what ResourceSummaries name, report changes.
+
+Sveltos's drift-detection-manager re-hashes on a timer; this agent judges each watch event as it
+arrives, so a drift is reported a few milliseconds after the API server accepted the edit.
+
+What it watches: for every kind that a ResourceSummary of this cluster names, one informer in the
+managed cluster restricted to objects carrying ``projectsveltos.io/reason`` (what Navarch and
+Sveltos deploy carry it), not every object of every kind. An object that loses the label leaves
+the watch as a deletion, which is drift too. A kind whose CRD does not exist yet is listed again
+with backoff by its informer until it appears.
+
+How it judges (``_judge``): an object named by a ResourceSummary whose drift hash differs from
+its deployed hash, or that is gone, has drifted; objects annotated
+``projectsveltos.io/driftDetectionIgnore`` and objects without a baseline yet are skipped.
+While the manager writes a ClusterSummary's objects (``Baselines.writing``) none of its objects is
+judged; when the write settles, all of them are judged again against the new hashes, so an edit
+made meanwhile is still caught and the manager's own writes never are. An object missing from the
+cache is confirmed with a GET before it counts as deleted.
+
+How it reports: ``report(summary_key, drifted)``, which sets ``status.resourcesChanged`` on the
+ResourceSummary (the manager repairs and clears it). Reports of one ClusterSummary are coalesced:
+one in flight at a time, the next carries everything found meanwhile.
+
+After a watch drops or the API server restarts, the informer resumes or relists; a relist
+re-delivers every object (and deletions missed), and each is judged again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from navarch import log
+from navarch.api.names import CLUSTER_SUMMARY_NAME_ANNOTATION, CLUSTER_SUMMARY_NAMESPACE_ANNOTATION
+from navarch.engines.drift import (
+    Baselines,
+    ResourceRef,
+    SummaryKey,
+    drift_hash,
+    excluded_paths,
+    hashes_of,
+    ignored,
+    ref_of,
+    ref_of_resource,
+)
+from navarch.engines.resources import REASON_LABEL
+from navarch.kube import Client, KubeError, KubeObject, NotFound
+from navarch.runtime import FuncHandler, Informer
+
+_log = log.get_logger(__name__)
+
+Report = Callable[[SummaryKey, list[str]], Awaitable[None]]
+TypeKey = tuple[str, str]  # (apiVersion, kind)
+
+
+@dataclass
+class Tracked:
+    """What one ResourceSummary asks to watch."""
+
+    resources: dict[ResourceRef, TypeKey]
+    hashes: dict[ResourceRef, str]
+    patches: list[dict[str, Any]]
+    reported: bool = False  # status.resourcesChanged is already set: the manager knows
+
+
+def summary_key_of(resource_summary: KubeObject) -> SummaryKey | None:
+    annotations = (resource_summary.get("metadata") or {}).get("annotations") or {}
+    name = annotations.get(CLUSTER_SUMMARY_NAME_ANNOTATION)
+    namespace = annotations.get(CLUSTER_SUMMARY_NAMESPACE_ANNOTATION)
+    return (str(namespace), str(name)) if name and namespace else None
+
+
+def tracked_of(resource_summary: KubeObject) -> Tracked:
+    spec = resource_summary.get("spec") or {}
+    status = resource_summary.get("status") or {}
+    resources: dict[ResourceRef, TypeKey] = {}
+    for r in spec.get("resources") or []:
+        if r.get("ignoreForConfigurationDrift"):
+            continue
+        ref = ref_of_resource(r)
+        version = str(r.get("version") or "v1")
+        resources[ref] = (f"{ref.group}/{version}" if ref.group else version, ref.kind)
+    hashes = hashes_of(status)
+    return Tracked(
+        resources=resources,
+        hashes=hashes,
+        patches=list(spec.get("patches") or []),
+        reported=bool(status.get("resourcesChanged")),
+    )
+
+
+@dataclass
+class _Pending:
+    drifted: dict[str, None] = field(default_factory=dict)  # ordered set of descriptions
+    task: asyncio.Task[None] | None = None
+
+
+class DriftAgent:
+    """Drift detection for one managed cluster (see the module docstring)."""
+
+    def __init__(
+        self,
+        cluster: str,
+        remote: Client,
+        report: Report,
+        baselines: Baselines | None = None,
+    ) -> None:
+        self.cluster = cluster
+        self.remote = remote
+        self._report = report
+        self._baselines = baselines
+        self._tracked: dict[SummaryKey, Tracked] = {}
+        self._by_ref: dict[ResourceRef, set[SummaryKey]] = {}
+        self._informers: dict[TypeKey, Informer] = {}
+        self._pending: dict[SummaryKey, _Pending] = {}
+        self.drifts_reported = 0
+        if baselines is not None:
+            baselines.subscribe(self._settled)
+
+    # -- what to watch ------------------------------------------------------------------
+
+    def set_summary(self, key: SummaryKey, resource_summary: KubeObject) -> None:
+        """A ResourceSummary of this cluster was created or changed."""
+        self._untrack(key)
+        tracked = tracked_of(resource_summary)
+        self._tracked[key] = tracked
+        for ref, type_key in tracked.resources.items():
+            self._by_ref.setdefault(ref, set()).add(key)
+            self._ensure_informer(type_key)
+        self._stop_unused_informers()
+        self._judge_all(key)
+
+    def drop_summary(self, key: SummaryKey) -> None:
+        self._untrack(key)
+        self._tracked.pop(key, None)
+        pending = self._pending.pop(key, None)
+        if pending is not None and pending.task is not None:
+            pending.task.cancel()
+        self._stop_unused_informers()
+
+    @property
+    def watched_kinds(self) -> list[TypeKey]:
+        return sorted(self._informers)
+
+    def _untrack(self, key: SummaryKey) -> None:
+        old = self._tracked.get(key)
+        if old is None:
+            return
+        for ref in old.resources:
+            keys = self._by_ref.get(ref)
+            if keys is not None:
+                keys.discard(key)
+                if not keys:
+                    del self._by_ref[ref]
+
+    def _ensure_informer(self, type_key: TypeKey) -> None:
+        if type_key in self._informers:
+            return
+        informer = Informer(
+            self.remote, type_key[0], type_key[1], label_selector=REASON_LABEL, max_backoff=2.0
+        )
+        informer.add_handler(
+            FuncHandler(
+                add=self._changed,
+                update=lambda _old, new: self._changed(new),
+                delete=self._deleted,
+            )
+        )
+        self._informers[type_key] = informer
+        informer.start()
+        asyncio.get_running_loop().create_task(self._after_sync(type_key, informer))
+
+    async def _after_sync(self, type_key: TypeKey, informer: Informer) -> None:
+        """Once a kind is listed, what is tracked but absent was deleted while unwatched."""
+        await informer.wait_synced()
+        for key, tracked in list(self._tracked.items()):
+            if type_key in tracked.resources.values():
+                self._judge_all(key)
+
+    def _stop_unused_informers(self) -> None:
+        used = {t for tracked in self._tracked.values() for t in tracked.resources.values()}
+        for type_key in [t for t in self._informers if t not in used]:
+            informer = self._informers.pop(type_key)
+            asyncio.get_running_loop().create_task(informer.stop())
+
+    async def close(self) -> None:
+        for pending in self._pending.values():
+            if pending.task is not None:
+                pending.task.cancel()
+        for informer in self._informers.values():
+            await informer.stop()
+        self._informers.clear()
+
+    # -- judging ------------------------------------------------------------------------
+
+    def _settled(self, key: SummaryKey) -> None:
+        if key in self._tracked:
+            self._judge_all(key)
+
+    def _changed(self, obj: KubeObject) -> None:
+        ref = ref_of(obj)
+        for key in self._by_ref.get(ref, ()):
+            self._judge(key, ref, obj)
+
+    def _deleted(self, obj: KubeObject) -> None:
+        ref = ref_of(obj)
+        for key in self._by_ref.get(ref, ()):
+            self._judge(key, ref, None)
+
+    def _judge_all(self, key: SummaryKey) -> None:
+        tracked = self._tracked.get(key)
+        if tracked is None:
+            return
+        for ref, type_key in tracked.resources.items():
+            informer = self._informers.get(type_key)
+            if informer is None or not informer.has_synced:
+                continue  # judged once its kind is listed
+            self._judge(key, ref, informer.store.get(_store_key(ref)), confirm=True)
+
+    def _judge(
+        self, key: SummaryKey, ref: ResourceRef, obj: KubeObject | None, *, confirm: bool = False
+    ) -> None:
+        if self._baselines is not None and self._baselines.writing(key):
+            return  # judged again when the manager's write settles
+        tracked = self._tracked.get(key)
+        baseline = self._baseline(key, ref, tracked)
+        if tracked is None or baseline is None:
+            return
+        if obj is None:
+            if confirm:  # a cache miss may only be an event not seen yet: ask the server
+                asyncio.get_running_loop().create_task(self._confirm_gone(key, ref))
+                return
+            self._drifted(key, f"{ref} deleted")
+            return
+        if ignored(obj):
+            return
+        if drift_hash(obj, excluded_paths(tracked.patches, obj)) != baseline:
+            self._drifted(key, f"{ref} changed")
+
+    def _baseline(self, key: SummaryKey, ref: ResourceRef, tracked: Tracked | None) -> str | None:
+        if self._baselines is not None:
+            hashes = self._baselines.hashes(key)
+            if hashes is not None and ref in hashes:
+                return hashes[ref]
+        return tracked.hashes.get(ref) if tracked is not None else None
+
+    async def _confirm_gone(self, key: SummaryKey, ref: ResourceRef) -> None:
+        tracked = self._tracked.get(key)
+        if tracked is None or ref not in tracked.resources:
+            return
+        api_version, kind = tracked.resources[ref]
+        try:
+            obj = await self.remote.get(api_version, kind, ref.name, ref.namespace or None)
+        except NotFound:
+            self._judge(key, ref, None)
+            return
+        except KubeError as exc:  # unreadable is not gone: the informer's relist will tell
+            _log.debug("cannot confirm a deletion", cluster=self.cluster, ref=str(ref), error=exc)
+            return
+        self._judge(key, ref, obj)
+
+    # -- reporting ----------------------------------------------------------------------
+
+    def _drifted(self, key: SummaryKey, what: str) -> None:
+        tracked = self._tracked.get(key)
+        if tracked is not None and tracked.reported:
+            return  # a repair is due; the ResourceSummary it writes makes us look again
+        pending = self._pending.setdefault(key, _Pending())
+        pending.drifted[what] = None
+        if pending.task is None or pending.task.done():
+            pending.task = asyncio.get_running_loop().create_task(self._send(key))
+
+    async def _send(self, key: SummaryKey) -> None:
+        pending = self._pending[key]
+        backoff = 0.05
+        while pending.drifted:
+            drifted = list(pending.drifted)
+            pending.drifted.clear()
+            try:
+                await self._report(key, drifted)
+            except KubeError as exc:
+                _log.warning(
+                    "cannot report drift; retrying",
+                    cluster=self.cluster,
+                    summary=f"{key[0]}/{key[1]}",
+                    error=str(exc),
+                )
+                for what in drifted:
+                    pending.drifted.setdefault(what, None)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            self.drifts_reported += len(drifted)
+            _log.info(
+                "drift detected",
+                cluster=self.cluster,
+                summary=f"{key[0]}/{key[1]}",
+                objects=", ".join(drifted),
+            )
+
+
+def _store_key(ref: ResourceRef) -> str:
+    return f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
