@@ -32,6 +32,11 @@ class Logger:
         if self._logger.isEnabledFor(level):
             self._logger.log(level, msg, extra={_FIELDS: fields}, stacklevel=3)
 
+    @property
+    def debug_enabled(self) -> bool:
+        """For hot paths: skip building a debug line's fields when it would be dropped."""
+        return self._logger.isEnabledFor(logging.DEBUG)
+
     def debug(self, msg: str, **fields: Any) -> None:
         self._log(logging.DEBUG, msg, fields)
 

@@ -17,9 +17,11 @@ judged; when the write settles, all of them are judged again against the new has
 made meanwhile is still caught and the manager's own writes never are. An object missing from the
 cache is confirmed with a GET before it counts as deleted.
 
-How it reports: ``report(summary_key, drifted)``, which sets ``status.resourcesChanged`` on the
-ResourceSummary (the manager repairs and clears it). Reports of one ClusterSummary are coalesced:
-one in flight at a time, the next carries everything found meanwhile.
+How it reports: inside the manager's process (``baselines`` given), straight to the
+ClusterSummary controller through ``Baselines.report``, which wakes it at once. Otherwise
+``report(summary_key, drifted)``, which sets ``status.resourcesChanged`` on the ResourceSummary
+(the manager repairs and clears it); such reports are coalesced per ClusterSummary: one in flight
+at a time, the next carries everything found meanwhile.
 
 After a watch drops or the API server restarts, the informer resumes or relists; a relist
 re-delivers every object (and deletions missed), and each is judged again.
@@ -232,12 +234,12 @@ class DriftAgent:
             if confirm:  # a cache miss may only be an event not seen yet: ask the server
                 asyncio.get_running_loop().create_task(self._confirm_gone(key, ref))
                 return
-            self._drifted(key, f"{ref} deleted")
+            self._drifted(key, ref, "deleted")
             return
         if ignored(obj):
             return
         if drift_hash(obj, excluded_paths(tracked.patches, obj)) != baseline:
-            self._drifted(key, f"{ref} changed")
+            self._drifted(key, ref, "changed")
 
     def _baseline(self, key: SummaryKey, ref: ResourceRef, tracked: Tracked | None) -> str | None:
         if self._baselines is not None:
@@ -263,7 +265,15 @@ class DriftAgent:
 
     # -- reporting ----------------------------------------------------------------------
 
-    def _drifted(self, key: SummaryKey, what: str) -> None:
+    def _drifted(self, key: SummaryKey, ref: ResourceRef, how: str) -> None:
+        what = f"{ref} {how}"
+        if self._baselines is not None:  # in the manager's process: straight to the controller
+            self.drifts_reported += 1
+            _log.info(
+                "drift detected", cluster=self.cluster, summary=f"{key[0]}/{key[1]}", objects=what
+            )
+            self._baselines.report(key, [ref])
+            return
         tracked = self._tracked.get(key)
         if tracked is not None and tracked.reported:
             return  # a repair is due; the ResourceSummary it writes makes us look again

@@ -29,6 +29,7 @@ import dataclasses
 import datetime
 import hashlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -45,6 +46,7 @@ from navarch.controllers.deployer import (
     deploy,
     gvk_of,
     plan,
+    reapply,
     remove_stale,
 )
 from navarch.controllers.profile import provisioned
@@ -273,6 +275,14 @@ class ClusterSummaryReconciler:
         self.baselines = baselines
         self.guard = drift.RepairGuard()
         self._published: dict[SummaryKey, dict[ResourceRef, str]] = {}
+        self._recheck: set[SummaryKey] = set()
+        self.recorder: drift.DriftRecorder | None = None
+        if baselines is not None and resource_summaries is not None:
+            summaries_of_resources = resource_summaries
+            self.recorder = drift.DriftRecorder(
+                mgmt, lambda k: summaries_of_resources.store.get(f"{k[0]}/{k[1]}"), baselines
+            )
+            baselines.on_report(self.controller_wakeup)
         self.summaries = summaries
         self.clusters = clusters
         self.configmaps = configmaps
@@ -472,13 +482,21 @@ class ClusterSummaryReconciler:
                     await drift.unpublish(self.mgmt, ctx.summary)
                 return None
             if summary_of_resources is not None:
-                if not (summary_of_resources.get("status") or {}).get("resourcesChanged"):
+                assert self.baselines is not None
+                suspects: set[ResourceRef] | None = self.baselines.take_suspects(key)
+                flagged = (summary_of_resources.get("status") or {}).get("resourcesChanged")
+                if key in self._recheck or flagged:
+                    self._recheck.discard(key)
+                    suspects = None  # look at every object
+                elif not suspects:
                     return None
-                return await self._repair(ctx, remote, items, summary_of_resources)
+                return await self._repair(ctx, remote, items, summary_of_resources, suspects)
             # drift detection without a ResourceSummary: deploy again to take the baselines
         if not watched:
             return await self._apply(ctx, status, current, items, remote, digest, note)
         assert self.baselines is not None
+        self.baselines.take_suspects(key)  # everything is applied again anyway
+        self._recheck.discard(key)
         self.baselines.begin(key)
         try:
             return await self._apply(ctx, status, current, items, remote, digest, note)
@@ -619,35 +637,44 @@ class ClusterSummaryReconciler:
         return self.resource_summaries.store.get(f"{meta['namespace']}/{meta['name']}")
 
     async def _repair(
-        self, ctx: Context, remote: Client, items: list[Item], resource_summary: KubeObject
+        self,
+        ctx: Context,
+        remote: Client,
+        items: list[Item],
+        resource_summary: KubeObject,
+        suspects: set[ResourceRef] | None,
     ) -> Requeue | None:
-        """Re-apply only the objects that drifted from their deployed hashes."""
-        assert self.baselines is not None
+        """Re-apply only the objects that drifted from their deployed hashes.
+
+        ``suspects``: what an in-process agent reported (only those are read); None when the
+        ResourceSummary's flag or a recheck asks to look at every object.
+        """
+        assert self.baselines is not None and self.recorder is not None
         key = _key(ctx.summary)
         cluster = f"{ctx.cluster_namespace}/{ctx.cluster_name}"
         hashes = self.baselines.hashes(key)
         if hashes is None:
             hashes = hashes_of(resource_summary.get("status") or {})
+        flagged = bool((resource_summary.get("status") or {}).get("resourcesChanged"))
         clients = {"Remote": remote, "Local": self.mgmt}
         settled: dict[ResourceRef, str] | None = None
+        started = time.perf_counter()
         self.baselines.begin(key)
         try:
             try:
-                drifted = await drift.find_drifted(clients, items, hashes, _exclusions(ctx.spec))
-            except KubeError as exc:  # cannot read the cluster: the report stays, retry
+                drifted = await drift.find_drifted(
+                    clients, items, hashes, _exclusions(ctx.spec), only=suspects
+                )
+            except KubeError as exc:  # cannot read the cluster: look again later
                 _log.warning("cannot check drift", cluster=cluster, error=exc.server_message)
+                self._recheck.add(key)
                 return Requeue(WAIT_FOR_CLUSTER)
             allowed: list[drift.Drifted] = []
             refused: list[drift.Drifted] = []
             for d in drifted:
                 (allowed if self.guard.allow(key, d.what) else refused).append(d)
-            outcome = await deploy(
-                clients,
-                [d.item for d in allowed],
-                ctx.owner,
-                continue_on_conflict=True,
-                continue_on_error=True,
-                kept_paths=_kept_paths(ctx.spec),
+            outcome = await reapply(
+                clients, [(d.item, d.live) for d in allowed], ctx.owner, _kept_paths(ctx.spec)
             )
             problems = outcome.conflicts + outcome.errors
             if problems:  # the full deploy retries with backoff and reports per object
@@ -656,33 +683,33 @@ class ClusterSummaryReconciler:
                     ctx, status, "; ".join(problems), reason="DriftRepairError"
                 )
                 return retry(ctx.spec, failures)
-            settled = await drift.publish(
-                self.mgmt,
-                ctx.summary,
-                (ctx.cluster_namespace, ctx.cluster_name),
-                outcome.deployed,
-                _exclusions(ctx.spec),
-                previous=resource_summary,
-                previous_hashes=hashes,
-                changed=bool(refused),
-            )
-            if drifted:
-                await drift.record(
-                    self.mgmt,
-                    ctx.summary,
-                    cluster,
-                    [str(d) for d in allowed],
-                    [str(d) for d in refused],
-                )
+            settled = {**hashes, **drift.new_hashes(outcome.deployed, _exclusions(ctx.spec))}
         finally:
             self.baselines.settle(key, settled)
+        if drifted or flagged:
+            self.recorder.note(
+                key,
+                ctx.summary,
+                cluster,
+                [str(d) for d in allowed],
+                [str(d) for d in refused],
+                flagged=flagged,
+            )
         if allowed:
             _log.info(
                 "drift repaired",
                 summary=f"{key[0]}/{key[1]}",
                 objects=", ".join(str(d) for d in allowed),
+                ms=round((time.perf_counter() - started) * 1000, 1),
             )
-        return Requeue(drift.RepairGuard.WINDOW) if refused else None
+        if refused:
+            self._recheck.add(key)  # after the window, look at everything again
+            return Requeue(drift.RepairGuard.WINDOW)
+        return None
+
+    def controller_wakeup(self, key: SummaryKey) -> None:
+        """An in-process agent reported drift of ``key``."""
+        self.controller.queue.add(key)
 
     def _resource_summary_changed(self, obj: KubeObject) -> None:
         if (obj.get("status") or {}).get("resourcesChanged"):
@@ -901,6 +928,9 @@ class ClusterSummaryReconciler:
         if self._resource_summary(ctx) is not None:
             await drift.unpublish(self.mgmt, ctx.summary)
         self.guard.forget(_key(ctx.summary))
+        self._recheck.discard(_key(ctx.summary))
+        if self.recorder is not None:
+            self.recorder.forget(_key(ctx.summary))
         meta = ctx.summary["metadata"]
         finalizers = [
             f for f in meta.get("finalizers") or [] if f != names.CLUSTER_SUMMARY_FINALIZER

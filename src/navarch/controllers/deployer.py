@@ -183,22 +183,30 @@ async def deploy(
             outcome.errors.append(f"cannot read the cluster: {exc.server_message}")
             return outcome
         results = await _apply_all(resolved, current, owner, kept_paths)
-        for r, result in zip(resolved, results, strict=True):
-            if isinstance(result, KubeError):
-                outcome.errors.append(f"{_label(r.item)}: {result.server_message}")
-            elif isinstance(result, BaseException):
-                raise result
-            elif isinstance(result, str):
-                outcome.conflicts.append(result)
-            else:
-                outcome.deployed.append(result[0])
-                if result[1] is not None:
-                    outcome.takeovers.append(result[1])
+        _collect_results(outcome, resolved, results)
         if (outcome.errors and not continue_on_error) or (
             outcome.conflicts and not continue_on_conflict
         ):
             break
     return outcome
+
+
+def _collect_results(
+    outcome: Outcome,
+    resolved: list[_Resolved],
+    results: list[tuple[Deployed, Owner | None] | str | BaseException],
+) -> None:
+    for r, result in zip(resolved, results, strict=True):
+        if isinstance(result, KubeError):
+            outcome.errors.append(f"{_label(r.item)}: {result.server_message}")
+        elif isinstance(result, BaseException):
+            raise result
+        elif isinstance(result, str):
+            outcome.conflicts.append(result)
+        else:
+            outcome.deployed.append(result[0])
+            if result[1] is not None:
+                outcome.takeovers.append(result[1])
 
 
 async def _apply_all(
@@ -372,8 +380,53 @@ async def live_objects(
     be read: the caller must not take "could not read" for "gone".
     """
     resolved = [await _resolve(clients[i.deployment_type], i, None) for i in items]
+    if len(resolved) <= FEW:  # a GET each, at once, is quicker than listing the namespace
+        found = await asyncio.gather(*(_get_or_none(r) for r in resolved))
+        return [(r.item, obj) for r, obj in zip(resolved, found, strict=True)]
     current = await _prefetch(resolved)
     return [(r.item, current.get(_current_key(r))) for r in resolved]
+
+
+FEW = 4
+
+
+async def _get_or_none(r: _Resolved) -> KubeObject | None:
+    try:
+        return await r.client.get(r.rt.api_version, r.rt.kind, r.name, r.namespace or None)
+    except NotFound:
+        return None
+
+
+async def reapply(
+    clients: dict[str, Client],
+    found: list[tuple[Item, KubeObject | None]],
+    owner: Owner,
+    kept_paths: KeptPaths | None = None,
+) -> Outcome:
+    """Apply again items whose live state is known (a drift repair), all at once.
+
+    Like ``deploy`` but without reading the cluster first: ``found`` carries each item's live
+    object. A namespace is created only for an object that is gone (it may have gone with it).
+    """
+    outcome = Outcome()
+    resolved: list[_Resolved] = []
+    current: dict[tuple[str, str, str, str], KubeObject] = {}
+    for item, live in found:
+        try:
+            r = await _resolve(clients[item.deployment_type], item, None)
+        except KubeError as exc:
+            outcome.errors.append(f"{_label(item)}: {exc.server_message}")
+            continue
+        resolved.append(r)
+        if live is not None:
+            current[_current_key(r)] = live
+    try:
+        await _ensure_namespaces([r for r in resolved if _current_key(r) not in current], {})
+    except KubeError as exc:
+        outcome.errors.append(f"cannot read the cluster: {exc.server_message}")
+        return outcome
+    _collect_results(outcome, resolved, await _apply_all(resolved, current, owner, kept_paths))
+    return outcome
 
 
 def owned_by(obj: KubeObject, owner: Owner, feature: str) -> bool:

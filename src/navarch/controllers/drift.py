@@ -21,27 +21,32 @@ window passes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from navarch import log
 from navarch.api import names
 from navarch.controllers.deployer import Deployed, Item, live_objects
 from navarch.engines.drift import (
+    Baselines,
     ResourceRef,
     SummaryKey,
     drift_hash,
     excluded_paths,
     exclusion_patches,
-    hashes_of,
     ignored,
     ref_of,
     ref_of_resource,
 )
-from navarch.kube import Client, KubeObject, NotFound
+from navarch.kube import Client, KubeError, KubeObject, NotFound
+
+_log = log.get_logger(__name__)
 
 DRIFT_FIELD_MANAGER = "navarch-drift"
 DRIFTS: Counter[str] = Counter()  # repairs per cluster ("namespace/name")
@@ -61,32 +66,19 @@ async def publish(
     cluster: tuple[str, str],
     deployed: list[Deployed],
     drift_exclusions: list[dict[str, Any]],
-    previous: KubeObject | None = None,
-    previous_hashes: dict[ResourceRef, str] | None = None,
-    changed: bool = False,
 ) -> dict[ResourceRef, str]:
-    """Write the ResourceSummary of ``summary``; returns the deployed hashes it holds.
+    """Write the ResourceSummary of ``summary`` after a deploy; returns the deployed hashes.
 
-    ``deployed`` are the objects just applied (with the apply response). After a repair,
-    ``previous`` is the ResourceSummary as it was and ``previous_hashes`` the baselines the
-    repair compared with: the tracked set stays the same and only the repaired objects get new
-    hashes. ``changed`` keeps ``resourcesChanged`` set (drift left unrepaired, to look at again).
+    ``deployed`` are the objects just applied, with the apply response.
     """
     meta = summary["metadata"]
     patches = exclusion_patches(drift_exclusions)
-    resources: dict[ResourceRef, dict[str, Any]] = {}
-    hashes: dict[ResourceRef, str] = {}
-    if previous is not None:
-        for r in (previous.get("spec") or {}).get("resources") or []:
-            resources[ref_of_resource(r)] = dict(r)
-        hashes = dict(previous_hashes or hashes_of(previous.get("status") or {}))
-    for d in deployed:
-        if d.deployment_type != "Remote" or d.live is None:
-            continue
-        ref = ref_of(d.live)
-        resources[ref] = _resource(d)
-        hashes[ref] = drift_hash(d.live, excluded_paths(patches, d.live))
-    hashes = {ref: h for ref, h in hashes.items() if ref in resources}
+    resources = {
+        ref_of(d.live): _resource(d)
+        for d in deployed
+        if d.deployment_type == "Remote" and d.live is not None
+    }
+    hashes = new_hashes(deployed, drift_exclusions)
     name, namespace = meta["name"], meta["namespace"]
     await mgmt.apply(
         {
@@ -114,7 +106,7 @@ async def publish(
             "kind": names.RESOURCE_SUMMARY_KIND,
             "metadata": {"name": name, "namespace": namespace},
             "status": {
-                "resourcesChanged": changed,
+                "resourcesChanged": False,
                 "resourceHashes": [
                     {"resource": resources[r], "hash": hashes[r]} for r in sorted(hashes)
                 ],
@@ -136,6 +128,7 @@ async def unpublish(mgmt: Client, summary: KubeObject) -> None:
 class Drifted:
     item: Item
     how: str  # "changed" or "deleted"
+    live: KubeObject | None = None
 
     @property
     def what(self) -> str:
@@ -152,10 +145,17 @@ async def find_drifted(
     items: list[Item],
     hashes: dict[ResourceRef, str],
     drift_exclusions: list[dict[str, Any]],
+    only: set[ResourceRef] | None = None,
 ) -> list[Drifted]:
-    """The Remote items whose live object is gone or differs from its deployed hash."""
+    """The Remote items whose live object is gone or differs from its deployed hash.
+
+    ``only``: the objects an agent reported (the rest is not read); None reads them all.
+    """
     patches = exclusion_patches(drift_exclusions)
     remote = [i for i in items if i.deployment_type == "Remote"]
+    if only is not None:
+        wanted = {(r.group, r.kind, r.name, r.namespace) for r in only}
+        remote = [i for i in remote if _matches(i.obj, wanted)]
     drifted: list[Drifted] = []
     for item, live in await live_objects(clients, remote):
         if live is None:
@@ -165,8 +165,26 @@ async def find_drifted(
         if baseline is None or ignored(live):
             continue
         if drift_hash(live, excluded_paths(patches, live)) != baseline:
-            drifted.append(Drifted(item, "changed"))
+            drifted.append(Drifted(item, "changed", live))
     return drifted
+
+
+def _matches(obj: KubeObject, wanted: set[tuple[str, str, str, str]]) -> bool:
+    ref = ref_of(obj)  # a namespaced object written without a namespace lands in "default"
+    key = (ref.group, ref.kind, ref.name)
+    return (*key, ref.namespace) in wanted or (not ref.namespace and (*key, "default") in wanted)
+
+
+def new_hashes(
+    deployed: list[Deployed], drift_exclusions: list[dict[str, Any]]
+) -> dict[ResourceRef, str]:
+    """The drift hash of each Remote object as its apply left it."""
+    patches = exclusion_patches(drift_exclusions)
+    return {
+        ref_of(d.live): drift_hash(d.live, excluded_paths(patches, d.live))
+        for d in deployed
+        if d.deployment_type == "Remote" and d.live is not None
+    }
 
 
 class RepairGuard:
@@ -203,11 +221,11 @@ async def record(
     cluster: str,
     repaired: list[str],
     refused: list[str],
+    repairs: int,
 ) -> None:
-    """status.drift on the ClusterSummary, an Event, and the counter."""
+    """status.drift on the ClusterSummary (``repairs`` so far), an Event, and the counter."""
     meta = summary["metadata"]
-    before = ((summary.get("status") or {}).get("drift") or {}).get("repairs") or 0
-    drift: dict[str, Any] = {"repairs": int(before) + len(repaired)}
+    drift: dict[str, Any] = {"repairs": repairs}
     if repaired:
         drift["lastDriftTime"] = _now()
         drift["objects"] = repaired
@@ -270,3 +288,111 @@ async def _event(
             "count": 1,
         }
     )
+
+
+@dataclass
+class _Record:
+    summary: KubeObject
+    cluster: str
+    repaired: list[str]
+    refused: list[str]
+    flagged: bool  # an agent in another process set resourcesChanged: clear it
+
+
+class DriftRecorder:
+    """Writes down repairs off the repair's path: one writer task per ClusterSummary.
+
+    A repair is complete once the objects are applied and the in-memory baselines settled; the
+    ResourceSummary's hashes, ``status.drift`` and the Event follow here, coalesced when repairs
+    come faster than the writes. If the manager stops before a write, the next agent report
+    compares against the older persisted hashes and repairs nothing that is as declared.
+    """
+
+    def __init__(
+        self,
+        mgmt: Client,
+        resource_summary_of: Callable[[SummaryKey], KubeObject | None],
+        baselines: Baselines,
+    ) -> None:
+        self.mgmt = mgmt
+        self._resource_summary_of = resource_summary_of
+        self._baselines = baselines
+        self._pending: dict[SummaryKey, _Record] = {}
+        self._tasks: dict[SummaryKey, asyncio.Task[None]] = {}
+        self._repairs: dict[SummaryKey, int] = {}
+
+    def note(
+        self,
+        key: SummaryKey,
+        summary: KubeObject,
+        cluster: str,
+        repaired: list[str],
+        refused: list[str],
+        *,
+        flagged: bool,
+    ) -> None:
+        if key not in self._repairs:
+            status = (summary.get("status") or {}).get("drift") or {}
+            self._repairs[key] = int(status.get("repairs") or 0)
+        self._repairs[key] += len(repaired)
+        pending = self._pending.get(key)
+        if pending is None:
+            self._pending[key] = _Record(summary, cluster, list(repaired), list(refused), flagged)
+        else:
+            pending.summary = summary
+            pending.repaired += repaired
+            pending.refused = list(refused)
+            pending.flagged = pending.flagged or flagged
+        task = self._tasks.get(key)
+        if task is None or task.done():
+            self._tasks[key] = asyncio.get_running_loop().create_task(self._write(key))
+
+    def forget(self, key: SummaryKey) -> None:
+        self._pending.pop(key, None)
+        self._repairs.pop(key, None)
+
+    async def _write(self, key: SummaryKey) -> None:
+        while key in self._pending:
+            rec = self._pending.pop(key)
+            try:
+                await self._persist_hashes(key, changed=bool(rec.refused))
+                if rec.repaired or rec.refused:
+                    await record(
+                        self.mgmt,
+                        rec.summary,
+                        rec.cluster,
+                        rec.repaired,
+                        rec.refused,
+                        self._repairs.get(key, 0),
+                    )
+            except KubeError as exc:  # the repair itself is done; only its record is late
+                _log.warning(
+                    "cannot record a drift repair",
+                    summary=f"{key[0]}/{key[1]}",
+                    error=exc.server_message,
+                )
+
+    async def _persist_hashes(self, key: SummaryKey, *, changed: bool) -> None:
+        resource_summary = self._resource_summary_of(key)
+        hashes = self._baselines.hashes(key)
+        if resource_summary is None or hashes is None:
+            return
+        resources = {
+            ref_of_resource(r): r
+            for r in (resource_summary.get("spec") or {}).get("resources") or []
+        }
+        await self.mgmt.apply_status(
+            {
+                "apiVersion": names.LIB_API_VERSION,
+                "kind": names.RESOURCE_SUMMARY_KIND,
+                "metadata": {"name": key[1], "namespace": key[0]},
+                "status": {
+                    "resourcesChanged": False,
+                    "resourceHashes": [
+                        {"resource": resources[r], "hash": hashes[r]}
+                        for r in sorted(hashes)
+                        if r in resources
+                    ],
+                },
+            }
+        )

@@ -223,10 +223,25 @@ class Baselines:
         self._retired: set[SummaryKey] = set()
         self._hashes: dict[SummaryKey, dict[ResourceRef, str]] = {}
         self._listeners: list[Callable[[SummaryKey], None]] = []
+        self._suspects: dict[SummaryKey, set[ResourceRef]] = {}
+        self._reporters: list[Callable[[SummaryKey], None]] = []
 
     def subscribe(self, listener: Callable[[SummaryKey], None]) -> None:
         """``listener(key)`` runs when the manager has finished writing ``key``'s objects."""
         self._listeners.append(listener)
+
+    def on_report(self, listener: Callable[[SummaryKey], None]) -> None:
+        """``listener(key)`` runs when an in-process agent reports drift of ``key``."""
+        self._reporters.append(listener)
+
+    def report(self, key: SummaryKey, refs: Iterable[ResourceRef]) -> None:
+        """An in-process agent found these objects drifted (no API round trip needed)."""
+        self._suspects.setdefault(key, set()).update(refs)
+        for listener in self._reporters:
+            listener(key)
+
+    def take_suspects(self, key: SummaryKey) -> set[ResourceRef]:
+        return self._suspects.pop(key, set())
 
     def begin(self, key: SummaryKey) -> None:
         self._retired.discard(key)
@@ -236,6 +251,7 @@ class Baselines:
         """The manager is withdrawing ``key``'s objects: never judge them again (until begin)."""
         self._retired.add(key)
         self._hashes.pop(key, None)
+        self._suspects.pop(key, None)
 
     def settle(self, key: SummaryKey, hashes: dict[ResourceRef, str] | None) -> None:
         """The write is over; ``hashes`` (None: unchanged) are the new baselines."""

@@ -518,7 +518,9 @@ class Client:
         deadline = time.monotonic() + self.timeout
         attempt = 0
         while True:
+            queued = time.perf_counter()
             await self._bucket.acquire()
+            sent = time.perf_counter()
             response = await self._send(
                 method,
                 path,
@@ -529,6 +531,15 @@ class Client:
                 content=content,
                 headers=headers,
             )
+            if _log.debug_enabled:
+                _log.debug(
+                    "request",
+                    cluster=self.name,
+                    operation=operation,
+                    code=response.status_code,
+                    waited_ms=round((sent - queued) * 1000, 1),
+                    ms=round((time.perf_counter() - sent) * 1000, 1),
+                )
             if not response.is_error:
                 result: KubeObject = response.json() if response.content else {}
                 return result

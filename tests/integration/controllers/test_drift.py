@@ -87,8 +87,13 @@ async def test_an_edit_and_a_deletion_are_repaired_and_recorded(
     assert again is not None
     assert again["metadata"]["resourceVersion"] == untouched["metadata"]["resourceVersion"]
     events = await mgmt.list("v1", "Event", ns)
-    reasons = [e["reason"] for e in events.items if e["involvedObject"]["name"] == summary]
-    assert reasons.count("DriftRepaired") == record["repairs"]
+    messages = " ".join(
+        e["message"]
+        for e in events.items
+        if e["involvedObject"]["name"] == summary and e["reason"] == "DriftRepaired"
+    )
+    assert f"ConfigMap default/{one} changed" in messages
+    assert f"ConfigMap default/{one} deleted" in messages
     # the manager's own repairs are not drift: the count stays where it is
     await eventually(lambda: tracked(mgmt, ns, summary), what="report cleared")
     await asyncio.sleep(2)
