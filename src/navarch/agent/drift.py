@@ -30,12 +30,18 @@ re-delivers every object (and deletions missed), and each is judged again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from navarch import log
-from navarch.api.names import CLUSTER_SUMMARY_NAME_ANNOTATION, CLUSTER_SUMMARY_NAMESPACE_ANNOTATION
+from navarch.api.names import (
+    CLUSTER_SUMMARY_NAME_ANNOTATION,
+    CLUSTER_SUMMARY_NAMESPACE_ANNOTATION,
+    LIB_API_VERSION,
+    RESOURCE_SUMMARY_KIND,
+)
 from navarch.engines.drift import (
     Baselines,
     ResourceRef,
@@ -106,9 +112,12 @@ class DriftAgent:
         self,
         cluster: str,
         remote: Client,
-        report: Report,
+        *,
+        report: Report | None = None,
         baselines: Baselines | None = None,
     ) -> None:
+        if (report is None) == (baselines is None):
+            raise ValueError("a drift agent reports either to Baselines (in-process) or by report")
         self.cluster = cluster
         self.remote = remote
         self._report = report
@@ -288,6 +297,7 @@ class DriftAgent:
         while pending.drifted:
             drifted = list(pending.drifted)
             pending.drifted.clear()
+            assert self._report is not None
             try:
                 await self._report(key, drifted)
             except KubeError as exc:
@@ -313,3 +323,46 @@ class DriftAgent:
 
 def _store_key(ref: ResourceRef) -> str:
     return f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
+
+
+AGENT_FIELD_MANAGER = "navarch-agent"
+
+
+def resource_summary_reporter(mgmt: Client, namespace_of: Callable[[SummaryKey], str]) -> Report:
+    """A report that sets ``status.resourcesChanged`` on the ResourceSummary of a summary.
+
+    ``namespace_of(key)`` is where that ResourceSummary lives: the cluster's namespace in the
+    management cluster (the ClusterSummary's own key), or ``projectsveltos`` in the managed one.
+    """
+
+    async def report(key: SummaryKey, _drifted: list[str]) -> None:
+        with contextlib.suppress(NotFound):  # the ResourceSummary is gone: nothing to repair
+            await mgmt.patch(
+                LIB_API_VERSION,
+                RESOURCE_SUMMARY_KIND,
+                key[1],
+                {"status": {"resourcesChanged": True}},
+                namespace=namespace_of(key),
+                subresource="status",
+                field_manager=AGENT_FIELD_MANAGER,
+            )
+
+    return report
+
+
+def follow(agent: DriftAgent, resource_summaries: Informer) -> None:
+    """Feed ``agent`` the ResourceSummaries an informer lists (an agent in its own process)."""
+
+    def upsert(resource_summary: KubeObject) -> None:
+        key = summary_key_of(resource_summary)
+        if key is not None:
+            agent.set_summary(key, resource_summary)
+
+    def gone(resource_summary: KubeObject) -> None:
+        key = summary_key_of(resource_summary)
+        if key is not None:
+            agent.drop_summary(key)
+
+    resource_summaries.add_handler(
+        FuncHandler(add=upsert, update=lambda _old, new: upsert(new), delete=gone)
+    )

@@ -11,16 +11,20 @@ import os
 import sys
 from typing import Annotated
 
+import click
 import typer
 import yaml
 
 from navarch import __version__, log
 from navarch.admin import install as crd_install
+from navarch.admin.install import require_crds
 from navarch.cli import clusters, errors, local, show
 from navarch.cli import demo as demo_module
 from navarch.cli.context import Globals, management_client, management_config
 from navarch.cli.output import console, progress
 from navarch.manager import ManagerOptions, run_manager
+from navarch.manager.agents import AgentSetupError, run_external_agent
+from navarch.manager.app import until_signalled
 
 app = typer.Typer(
     help="Navarch keeps the same add-ons on a fleet of Kubernetes clusters (Sveltos API).",
@@ -108,11 +112,21 @@ def manager(
     kube_api_burst: Annotated[
         int, typer.Option(help="Burst of requests to the management cluster.", min=1)
     ] = 200,
+    metrics_bind_address: Annotated[
+        str,
+        typer.Option(help="host:port to serve Prometheus metrics on (/metrics); empty: off."),
+    ] = "",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
-    """Run the management-side controllers (SveltosCluster, ClusterSet, Set)."""
+    """Run the controllers: clusters, sets, profiles, deployment and drift repair."""
     # the manager logs at info unless debug was asked for
     log.configure("DEBUG" if Globals.log_level == "DEBUG" else "INFO", fmt=log_format)
+    port = metrics_bind_address.rpartition(":")[2]
+    if metrics_bind_address and not (port.isdigit() and 0 < int(port) < 65536):
+        raise typer.BadParameter(
+            f"--metrics-bind-address {metrics_bind_address!r} is not host:port "
+            "(e.g. 127.0.0.1:8080, or :8080 for every interface)"
+        )
     if not lease_duration > renew_deadline > retry_period:
         raise typer.BadParameter(
             "need --leader-elect-lease-duration > --leader-elect-renew-deadline > "
@@ -127,8 +141,35 @@ def manager(
         workers=workers,
         kube_api_qps=kube_api_qps,
         kube_api_burst=kube_api_burst,
+        metrics_bind_address=metrics_bind_address,
     )
     asyncio.run(run_manager(management_config(), options))
+
+
+@app.command()
+def agent(
+    cluster_namespace: Annotated[
+        str, typer.Option("--cluster-namespace", help="Namespace of the SveltosCluster.")
+    ],
+    cluster_name: Annotated[str, typer.Option("--cluster-name", help="Its name.")],
+    log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
+) -> None:
+    """Run the drift agent of one cluster in its own process (instead of inside the manager).
+
+    Annotate the SveltosCluster drift.navarch.io/agent=external so the manager leaves it to
+    this process. Stops on SIGTERM or Ctrl-C.
+    """
+    log.configure("DEBUG" if Globals.log_level == "DEBUG" else "INFO", fmt=log_format)
+
+    async def run() -> None:
+        async with management_client() as mgmt:
+            await require_crds(mgmt)
+            await until_signalled(run_external_agent(mgmt, cluster_namespace, cluster_name))
+
+    try:
+        asyncio.run(run())
+    except AgentSetupError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @app.command()

@@ -7,12 +7,14 @@ calls into this module:
   (``spec.resources``), the driftExclusions as remove patches (``spec.patches``) and the drift
   hash of each object as the apply left it (``status.resourceHashes``), and clears
   ``status.resourcesChanged``;
-- when an agent has set ``status.resourcesChanged``, ``find_drifted`` reads the live objects
-  (one LIST per kind and namespace) and compares them with those hashes, so only what really
-  drifted is re-applied and a stale report repairs nothing;
-- ``record`` writes ``status.drift`` on the ClusterSummary (with its own field manager, beside
-  the controller's status), emits a Kubernetes Event ``DriftRepaired`` on it and counts the
-  repair in ``DRIFTS`` (``projectsveltos_total_drifts`` in Sveltos).
+- when an agent reports drift (in memory, or by setting ``status.resourcesChanged``),
+  ``find_drifted`` reads the reported objects (or all of them) and compares them with the
+  deployed hashes, so only what really drifted is re-applied and a stale report repairs
+  nothing;
+- ``DriftRecorder`` counts each repair in ``DRIFTS`` (``projectsveltos_total_drifts``, served by
+  the manager's metrics endpoint) and, off the repair's path, writes ``status.drift`` on the
+  ClusterSummary (with its own field manager, beside the controller's status) and emits a
+  Kubernetes Event ``DriftRepaired`` on it (``record``).
 
 ``RepairGuard`` stops a fight: an object repaired ``LIMIT`` times within ``WINDOW`` seconds is
 left alone and reported (another writer owns it in practice) until the profile changes or the
@@ -247,7 +249,6 @@ async def record(
         },
         field_manager=DRIFT_FIELD_MANAGER,
     )
-    DRIFTS[cluster] += len(repaired)
     if repaired or refused:
         await _event(mgmt, summary, repaired, refused)
 
@@ -335,6 +336,7 @@ class DriftRecorder:
             status = (summary.get("status") or {}).get("drift") or {}
             self._repairs[key] = int(status.get("repairs") or 0)
         self._repairs[key] += len(repaired)
+        DRIFTS[cluster] += len(repaired)
         pending = self._pending.get(key)
         if pending is None:
             self._pending[key] = _Record(summary, cluster, list(repaired), list(refused), flagged)

@@ -8,28 +8,29 @@ token, a re-registration) the agent is started again on the new one. Connections
 change on their own schedule, so a sweep every ``SWEEP`` seconds (in memory, no API calls)
 catches what no ResourceSummary event announced.
 
-Agents report by setting ``status.resourcesChanged`` on the ResourceSummary; they share
-``Baselines`` with the ClusterSummary controller, so the manager's own writes are never
-reported.
+Agents share ``Baselines`` with the ClusterSummary controller: they report drift through it
+(no API round trip) and never judge objects the manager is writing. A cluster whose
+SveltosCluster is annotated ``drift.navarch.io/agent: external`` gets no agent here: a
+``navarch agent`` process of its own watches it and reports through the ResourceSummary.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from navarch import log
-from navarch.agent.drift import DriftAgent, summary_key_of
+from navarch.agent.drift import DriftAgent, follow, resource_summary_reporter, summary_key_of
 from navarch.api import names
+from navarch.api.sveltoscluster import SveltosClusterSpec
 from navarch.controllers.connections import ClusterConnections, ClusterKey
+from navarch.controllers.sveltoscluster import ProbeFailure, kubeconfig_from_secret, secret_name_of
 from navarch.engines.drift import Baselines, SummaryKey
-from navarch.kube import Client, KubeObject, NotFound
+from navarch.kube import Client, KubeconfigError, KubeObject, NotFound, parse_kubeconfig
 from navarch.runtime import FuncHandler, Informer
 
 _log = log.get_logger(__name__)
 
 SWEEP = 2.0
-AGENT_FIELD_MANAGER = "navarch-agent"
 
 
 def cluster_of(resource_summary: KubeObject) -> ClusterKey | None:
@@ -43,10 +44,12 @@ class InProcessAgents:
         self,
         mgmt: Client,
         resource_summaries: Informer,
+        clusters: Informer,
         connections: ClusterConnections,
         baselines: Baselines,
     ) -> None:
         self.mgmt = mgmt
+        self.clusters = clusters
         self.connections = connections
         self.baselines = baselines
         self.resource_summaries = resource_summaries
@@ -86,7 +89,9 @@ class InProcessAgents:
         """The running agent of ``cluster``, (re)started on its current connection."""
         connection = self.connections.get(cluster)
         agent = self._agents.get(cluster)
-        if connection is None:
+        registered = self.clusters.store.get(f"{cluster[0]}/{cluster[1]}") or {}
+        annotations = (registered.get("metadata") or {}).get("annotations") or {}
+        if connection is None or annotations.get(names.DRIFT_AGENT_ANNOTATION) == "external":
             if agent is not None:
                 self._close(cluster)
             return None
@@ -95,7 +100,7 @@ class InProcessAgents:
         if agent is not None:
             self._close(cluster)
         agent = DriftAgent(
-            f"{cluster[0]}/{cluster[1]}", connection.client, self._report, self.baselines
+            f"{cluster[0]}/{cluster[1]}", connection.client, baselines=self.baselines
         )
         self._agents[cluster] = agent
         for key, resource_summary in self._summaries.get(cluster, {}).items():
@@ -109,18 +114,6 @@ class InProcessAgents:
             asyncio.get_running_loop().create_task(agent.close())
             _log.info("drift agent stopped", cluster=agent.cluster)
 
-    async def _report(self, key: SummaryKey, drifted: list[str]) -> None:
-        with contextlib.suppress(NotFound):  # the ResourceSummary is gone: nothing to repair
-            await self.mgmt.patch(
-                names.LIB_API_VERSION,
-                names.RESOURCE_SUMMARY_KIND,
-                key[1],
-                {"status": {"resourcesChanged": True}},
-                namespace=key[0],
-                subresource="status",
-                field_manager=AGENT_FIELD_MANAGER,
-            )
-
     async def run(self) -> None:
         await self.resource_summaries.wait_synced()
         try:
@@ -132,3 +125,67 @@ class InProcessAgents:
             for agent in list(self._agents.values()):
                 await agent.close()
             self._agents.clear()
+
+
+class AgentSetupError(Exception):
+    """The cluster an external agent should watch cannot be found or reached."""
+
+
+async def run_external_agent(mgmt: Client, namespace: str, cluster: str) -> None:
+    """`navarch agent`: one cluster's drift agent in its own process, until cancelled.
+
+    It reads the cluster's kubeconfig as the manager does (the SveltosCluster's Secret), watches
+    the ResourceSummaries of that cluster in the management cluster and reports drift by setting
+    their ``status.resourcesChanged``. The SveltosCluster should carry the annotation
+    ``drift.navarch.io/agent: external`` so the manager does not run an agent of its own too.
+    A renewed kubeconfig is picked up by restarting the process.
+    """
+    where = f"SveltosCluster {namespace}/{cluster}"
+    try:
+        registered = await mgmt.get(
+            names.LIB_API_VERSION, names.SVELTOS_CLUSTER_KIND, cluster, namespace
+        )
+    except NotFound:
+        raise AgentSetupError(
+            f"{where} does not exist; register it first (navarch register cluster)"
+        ) from None
+    spec = SveltosClusterSpec.parse(registered.get("spec") or {})
+    secret_name = secret_name_of(cluster, spec)
+    try:
+        secret: KubeObject | None = await mgmt.get("v1", "Secret", secret_name, namespace)
+    except NotFound:
+        secret = None
+    try:
+        text, key = kubeconfig_from_secret(namespace, cluster, spec, secret)
+        config = parse_kubeconfig(
+            text, source=f"Secret {namespace}/{secret_name} key {key!r}"
+        ).cluster_config(name=f"{namespace}/{cluster}")
+    except (ProbeFailure, KubeconfigError) as exc:
+        raise AgentSetupError(f"{where}: {exc}") from None
+    annotations = (registered.get("metadata") or {}).get("annotations") or {}
+    if annotations.get(names.DRIFT_AGENT_ANNOTATION) != "external":
+        _log.warning(
+            "the manager runs an agent for this cluster too; annotate the SveltosCluster "
+            f"{names.DRIFT_AGENT_ANNOTATION}=external",
+            cluster=f"{namespace}/{cluster}",
+        )
+    async with Client(config) as remote:
+        agent = DriftAgent(
+            f"{namespace}/{cluster}",
+            remote,
+            report=resource_summary_reporter(mgmt, lambda key: key[0]),
+        )
+        resource_summaries = Informer(
+            mgmt,
+            names.LIB_API_VERSION,
+            names.RESOURCE_SUMMARY_KIND,
+            namespace=namespace,
+            label_selector=f"{names.CLUSTER_NAME_LABEL}={cluster}",
+        )
+        follow(agent, resource_summaries)
+        _log.info("drift agent started", cluster=f"{namespace}/{cluster}")
+        try:
+            await resource_summaries.run()
+        finally:
+            await agent.close()
+            _log.info("drift agent stopped", cluster=f"{namespace}/{cluster}")

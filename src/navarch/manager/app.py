@@ -33,10 +33,12 @@ from navarch.api import names
 from navarch.controllers.clusterset import SetReconciler
 from navarch.controllers.clustersummary import ClusterSummaryReconciler
 from navarch.controllers.connections import ClusterConnections
+from navarch.controllers.drift import DRIFTS
 from navarch.controllers.profile import ProfileReconciler
 from navarch.controllers.sveltoscluster import SveltosClusterReconciler
 from navarch.engines.drift import Baselines
 from navarch.kube import Client, ClusterConfig
+from navarch.manager import metrics
 from navarch.manager.agents import InProcessAgents
 from navarch.runtime import Informer, LeaderElector, LeadershipLost
 
@@ -66,6 +68,8 @@ class ManagerOptions:
     # the management cluster's client (informers, status writes): Sveltos's --kube-api-qps/burst
     kube_api_qps: float = 100.0
     kube_api_burst: int = 200
+    # host:port of the Prometheus endpoint (served while leading); "" = off
+    metrics_bind_address: str = ""
 
 
 async def register_management_cluster(mgmt: Client, config: ClusterConfig) -> None:
@@ -108,7 +112,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
     resource_summaries = Informer(mgmt, names.LIB_API_VERSION, names.RESOURCE_SUMMARY_KIND)
     connections = ClusterConnections()
     baselines = Baselines()
-    agents = InProcessAgents(mgmt, resource_summaries, connections, baselines)
+    agents = InProcessAgents(mgmt, resource_summaries, clusters, connections, baselines)
     reconcilers: list[Reconciler] = [
         SveltosClusterReconciler(
             mgmt,
@@ -166,8 +170,38 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
                 group.create_task(informer.run(), name=repr(informer))
             for reconciler in reconcilers:
                 group.create_task(reconciler.run())
+            if options.metrics_bind_address:
+                group.create_task(
+                    metrics.serve(options.metrics_bind_address, lambda: _metrics(reconcilers))
+                )
     finally:
         await connections.close_all()
+
+
+def _metrics(reconcilers: list[Reconciler]) -> str:
+    samples: list[metrics.Sample] = []
+    for cluster, count in sorted(DRIFTS.items()):
+        namespace, _, name = cluster.partition("/")
+        samples.append(
+            (
+                "projectsveltos_total_drifts",
+                {"cluster_namespace": namespace, "cluster_name": name},
+                count,
+            )
+        )
+    controllers = [r.controller for r in reconcilers if not isinstance(r, InProcessAgents)]
+    for c in controllers:
+        samples.append(("navarch_reconcile_total", {"controller": c.name}, c.reconciles))
+    for c in controllers:
+        samples.append(("navarch_reconcile_errors_total", {"controller": c.name}, c.failures))
+    return metrics.exposition(
+        samples,
+        {
+            "projectsveltos_total_drifts": "Drifted objects repaired, per cluster.",
+            "navarch_reconcile_total": "Reconciles run, per controller.",
+            "navarch_reconcile_errors_total": "Reconciles that raised, per controller.",
+        },
+    )
 
 
 async def run_manager(config: ClusterConfig, options: ManagerOptions) -> None:
@@ -222,6 +256,19 @@ async def _lead_while_elected(elector: LeaderElector, lead: Callable[[], Awaitab
             _log.error(
                 "leadership lost; controllers stopped; contending again", identity=elector.identity
             )
+
+
+async def until_signalled(work: Awaitable[None]) -> None:
+    """Run ``work`` until it ends or SIGTERM/SIGINT arrives (then cancel it and wait)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+
+    async def run() -> None:
+        await work
+
+    await _until(stopping, run)
 
 
 async def _until(stopping: asyncio.Event, work: Callable[[], Awaitable[None]]) -> None:

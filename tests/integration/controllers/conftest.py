@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +28,18 @@ from tests.integration.helpers import eventually
 PROBE_INTERVAL = "1"
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @dataclass
 class Manager:
     log: Path
     env: dict[str, str]
     proc: asyncio.subprocess.Process | None = None
+    metrics_port: int = field(default_factory=free_port)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -47,6 +55,8 @@ class Manager:
                 "manager",
                 "--probe-interval",
                 PROBE_INTERVAL,
+                "--metrics-bind-address",
+                f"127.0.0.1:{self.metrics_port}",
                 stdout=out,
                 stderr=out,
                 env=self.env,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from navarch.api import names
 from navarch.kube import Client
+from tests.cli import NAVARCH, navarch_async
 from tests.integration.conftest import TestFleet
 from tests.integration.controllers.conftest import Manager, register_cluster
 from tests.integration.controllers.test_profiles import (
@@ -39,26 +43,42 @@ async def drift_status(mgmt: Client, ns: str, summary: str) -> dict[str, Any]:
     return dict(((obj or {}).get("status") or {}).get("drift") or {})
 
 
+async def watched_profile(
+    mgmt: Client, name: str, ns: str, cluster: str, docs: list[dict[str, Any]], **spec: Any
+) -> tuple[str, dict[str, Any]]:
+    """A ContinuousWithDriftDetection ClusterProfile ``name`` of ``docs`` for clusters labelled
+    ``<name>=<name>``; returns its ClusterSummary's name and ResourceSummary once published."""
+    await mgmt.apply(configmap_source(f"src-{name}", "default", *docs))
+    await mgmt.apply(
+        cluster_profile(
+            name,
+            {name: name},
+            [("default", f"src-{name}")],
+            syncMode="ContinuousWithDriftDetection",
+            **spec,
+        )
+    )
+    summary = f"{name}-sveltos-{cluster}"
+    rs = await eventually(lambda: tracked(mgmt, ns, summary), what="ResourceSummary published")
+    return summary, rs
+
+
+async def data_is(client: Client, name: str, data: dict[str, str]) -> bool:
+    obj = await present(client, name, "default")
+    return obj is not None and obj.get("data") == data
+
+
 async def test_an_edit_and_a_deletion_are_repaired_and_recorded(
     fleet: TestFleet, manager: Manager
 ) -> None:
     mgmt, ns, tag = fleet.client("mgmt"), f"drift-{uid()}", uid()
-    await register_cluster(fleet, ns, "d", "cluster-1", f"drift={tag}")
+    profile = f"drift-{tag}"
+    await register_cluster(fleet, ns, "d", "cluster-1", f"{profile}={profile}")
     remote = fleet.client("cluster-1")
     one, two = f"one-{tag}", f"two-{tag}"
-    await mgmt.apply(
-        configmap_source(f"src-{tag}", "default", cm(one, "default", a="1"), cm(two, "default"))
+    summary, rs = await watched_profile(
+        mgmt, profile, ns, "d", [cm(one, "default", a="1"), cm(two, "default")]
     )
-    await mgmt.apply(
-        cluster_profile(
-            f"drift-{tag}",
-            {"drift": tag},
-            [("default", f"src-{tag}")],
-            syncMode="ContinuousWithDriftDetection",
-        )
-    )
-    summary = f"drift-{tag}-sveltos-d"
-    rs = await eventually(lambda: tracked(mgmt, ns, summary), what="ResourceSummary published")
     assert rs["metadata"]["annotations"] == {
         names.CLUSTER_SUMMARY_NAME_ANNOTATION: summary,
         names.CLUSTER_SUMMARY_NAMESPACE_ANNOTATION: ns,
@@ -69,15 +89,10 @@ async def test_an_edit_and_a_deletion_are_repaired_and_recorded(
 
     # an edit of a declared field is put back
     await remote.patch("v1", "ConfigMap", one, {"data": {"a": "edited"}}, namespace="default")
-
-    async def restored() -> bool:
-        obj = await present(remote, one, "default")
-        return obj is not None and obj["data"] == {"a": "1"}
-
-    await eventually(restored, what="edited ConfigMap restored")
+    await eventually(lambda: data_is(remote, one, {"a": "1"}), what="edited ConfigMap restored")
     # a deletion is drift too
     await remote.delete("v1", "ConfigMap", one, "default")
-    await eventually(restored, what="deleted ConfigMap recreated")
+    await eventually(lambda: data_is(remote, one, {"a": "1"}), what="deleted ConfigMap recreated")
     record = await eventually(
         lambda: _repairs_at_least(mgmt, ns, summary, 2), what="drift recorded in status"
     )
@@ -94,12 +109,18 @@ async def test_an_edit_and_a_deletion_are_repaired_and_recorded(
     )
     assert f"ConfigMap default/{one} changed" in messages
     assert f"ConfigMap default/{one} deleted" in messages
+    # and counted in the metric Sveltos users scrape
+    async with httpx.AsyncClient() as http:
+        scraped = await http.get(f"http://127.0.0.1:{manager.metrics_port}/metrics")
+    assert scraped.status_code == 200
+    counted = f'projectsveltos_total_drifts{{cluster_name="d",cluster_namespace="{ns}"}} 2'
+    assert counted in scraped.text.splitlines()
     # the manager's own repairs are not drift: the count stays where it is
     await eventually(lambda: tracked(mgmt, ns, summary), what="report cleared")
     await asyncio.sleep(2)
     assert (await drift_status(mgmt, ns, summary))["repairs"] == record["repairs"]
     # withdrawing removes the ResourceSummary
-    await cleanup(mgmt, f"drift-{tag}")
+    await cleanup(mgmt, profile)
     await eventually(lambda: absent(remote, one, "default"), what="withdrawn")
 
     async def unpublished() -> bool:
@@ -118,28 +139,18 @@ async def test_excluded_paths_and_ignored_objects_are_left_alone(
     fleet: TestFleet, manager: Manager
 ) -> None:
     mgmt, ns, tag = fleet.client("mgmt"), f"dex-{uid()}", uid()
-    await register_cluster(fleet, ns, "x", "cluster-2", f"dex={tag}")
+    profile = f"dex-{tag}"
+    await register_cluster(fleet, ns, "x", "cluster-2", f"{profile}={profile}")
     remote = fleet.client("cluster-2")
     kept, ignored = f"kept-{tag}", f"ignored-{tag}"
-    await mgmt.apply(
-        configmap_source(
-            f"src-{tag}",
-            "default",
-            cm(kept, "default", free="1", owned="1"),
-            cm(ignored, "default", owned="1"),
-        )
+    summary, _ = await watched_profile(
+        mgmt,
+        profile,
+        ns,
+        "x",
+        [cm(kept, "default", free="1", owned="1"), cm(ignored, "default", owned="1")],
+        driftExclusions=[{"paths": ["/data/free"], "target": {"kind": "ConfigMap"}}],
     )
-    await mgmt.apply(
-        cluster_profile(
-            f"dex-{tag}",
-            {"dex": tag},
-            [("default", f"src-{tag}")],
-            syncMode="ContinuousWithDriftDetection",
-            driftExclusions=[{"paths": ["/data/free"], "target": {"kind": "ConfigMap"}}],
-        )
-    )
-    summary = f"dex-{tag}-sveltos-x"
-    await eventually(lambda: tracked(mgmt, ns, summary), what="ResourceSummary published")
     # an excluded path: not drift
     await remote.patch("v1", "ConfigMap", kept, {"data": {"free": "2"}}, namespace="default")
     # an object annotated driftDetectionIgnore: not tracked, whatever changes
@@ -166,7 +177,7 @@ async def test_excluded_paths_and_ignored_objects_are_left_alone(
     assert (await present(remote, ignored, "default") or {}).get("data") == {"owned": "2"}
     record = await drift_status(mgmt, ns, summary)
     assert record["objects"] == [f"ConfigMap default/{kept} changed"]
-    await cleanup(mgmt, f"dex-{tag}")
+    await cleanup(mgmt, profile)
 
 
 def deployment(name: str, namespace: str) -> dict[str, Any]:
@@ -192,23 +203,11 @@ async def test_a_deleted_deployment_comes_back_and_edits_during_an_outage_are_re
     own = "drift-restart"
     remote = await fleet.own_cluster(own)
     mgmt, ns, tag = fleet.client("mgmt"), f"dro-{uid()}", uid()
-    await register_cluster(fleet, ns, "r", own, f"dro={tag}")
-    name = f"web-{tag}"
-    await mgmt.apply(
-        configmap_source(
-            f"src-{tag}", "default", deployment(name, "default"), cm(name, "default", a="1")
-        )
+    profile, name = f"dro-{tag}", f"web-{tag}"
+    await register_cluster(fleet, ns, "r", own, f"{profile}={profile}")
+    await watched_profile(
+        mgmt, profile, ns, "r", [deployment(name, "default"), cm(name, "default", a="1")]
     )
-    await mgmt.apply(
-        cluster_profile(
-            f"dro-{tag}",
-            {"dro": tag},
-            [("default", f"src-{tag}")],
-            syncMode="ContinuousWithDriftDetection",
-        )
-    )
-    summary = f"dro-{tag}-sveltos-r"
-    await eventually(lambda: tracked(mgmt, ns, summary), what="ResourceSummary published")
     await remote.delete("apps/v1", "Deployment", name, "default")
     await eventually(
         lambda: get_or_none(remote, "apps/v1", "Deployment", name, "default"),
@@ -219,33 +218,20 @@ async def test_a_deleted_deployment_comes_back_and_edits_during_an_outage_are_re
     await fleet.start(own)
     await eventually(lambda: present(remote, name, "default"), timeout=30, what="server back")
     await remote.patch("v1", "ConfigMap", name, {"data": {"a": "edited"}}, namespace="default")
-
-    async def restored() -> bool:
-        obj = await present(remote, name, "default")
-        return obj is not None and obj["data"] == {"a": "1"}
-
-    await eventually(restored, timeout=60, what="edit after the restart repaired")
-    await cleanup(mgmt, f"dro-{tag}")
+    await eventually(
+        lambda: data_is(remote, name, {"a": "1"}), timeout=60, what="repaired after the restart"
+    )
+    await cleanup(mgmt, profile)
 
 
 async def test_a_writer_that_keeps_changing_a_field_is_reported_not_fought(
     fleet: TestFleet, manager: Manager
 ) -> None:
     mgmt, ns, tag = fleet.client("mgmt"), f"fight-{uid()}", uid()
-    await register_cluster(fleet, ns, "f", "cluster-3", f"fight={tag}")
+    profile, name = f"fight-{tag}", f"fought-{tag}"
+    await register_cluster(fleet, ns, "f", "cluster-3", f"{profile}={profile}")
     remote = fleet.client("cluster-3")
-    name = f"fought-{tag}"
-    await mgmt.apply(configmap_source(f"src-{tag}", "default", cm(name, "default", a="1")))
-    await mgmt.apply(
-        cluster_profile(
-            f"fight-{tag}",
-            {"fight": tag},
-            [("default", f"src-{tag}")],
-            syncMode="ContinuousWithDriftDetection",
-        )
-    )
-    summary = f"fight-{tag}-sveltos-f"
-    await eventually(lambda: tracked(mgmt, ns, summary), what="ResourceSummary published")
+    summary, _ = await watched_profile(mgmt, profile, ns, "f", [cm(name, "default", a="1")])
 
     async def reported() -> dict[str, Any] | None:
         record = await drift_status(mgmt, ns, summary)
@@ -271,4 +257,64 @@ async def test_a_writer_that_keeps_changing_a_field_is_reported_not_fought(
     assert record["repairs"] == 5  # RepairGuard.LIMIT, then the object is left alone
     events = await mgmt.list("v1", "Event", ns)
     assert any(e["reason"] == "DriftNotRepaired" for e in events.items)
-    await cleanup(mgmt, f"fight-{tag}")
+    await cleanup(mgmt, profile)
+
+
+async def test_an_agent_in_its_own_process_reports_through_the_resource_summary(
+    fleet: TestFleet, manager: Manager, tmp_path: Path
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"ext-{uid()}", uid()
+    missing = await navarch_async(
+        "--context",
+        "mgmt",
+        "agent",
+        "--cluster-namespace",
+        ns,
+        "--cluster-name",
+        "nope",
+        env=manager.env,
+    )
+    assert missing.code == 1
+    assert f"SveltosCluster {ns}/nope does not exist; register it first" in missing.stderr
+    profile, name = f"ext-{tag}", f"ext-{tag}"
+    await register_cluster(fleet, ns, "e", "cluster-2", f"{profile}={profile}")
+    await mgmt.patch(
+        names.LIB_API_VERSION,
+        names.SVELTOS_CLUSTER_KIND,
+        "e",
+        {"metadata": {"annotations": {names.DRIFT_AGENT_ANNOTATION: "external"}}},
+        namespace=ns,
+    )
+    log = tmp_path / "agent.log"
+    with log.open("wb") as out:
+        agent = await asyncio.create_subprocess_exec(
+            str(NAVARCH),
+            "--context",
+            "mgmt",
+            "agent",
+            "--cluster-namespace",
+            ns,
+            "--cluster-name",
+            "e",
+            stdout=out,
+            stderr=out,
+            env=manager.env,
+        )
+    try:
+        remote = fleet.client("cluster-2")
+        summary, _ = await watched_profile(mgmt, profile, ns, "e", [cm(name, "default", a="1")])
+        await eventually(lambda: "drift agent started" in log.read_text(), what="agent running")
+        await asyncio.sleep(1)  # the agent has listed the objects
+        await remote.patch("v1", "ConfigMap", name, {"data": {"a": "edited"}}, namespace="default")
+        await eventually(
+            lambda: data_is(remote, name, {"a": "1"}), what="repaired through the flag"
+        )
+        await eventually(lambda: tracked(mgmt, ns, summary), what="flag cleared by the manager")
+        text = log.read_text()
+        assert "drift detected" in text and f"ConfigMap default/{name} changed" in text
+        # the annotation kept the manager from running an agent of its own for this cluster
+        assert f'"drift agent started" cluster={ns}/e' not in manager.log_text()
+        await cleanup(mgmt, profile)
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(agent.wait(), timeout=30) == 0, log.read_text()

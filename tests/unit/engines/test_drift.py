@@ -137,3 +137,18 @@ def test_baselines_hold_judging_while_the_manager_writes() -> None:
     baselines.begin(key)  # deployed again later
     baselines.settle(key, {})
     assert not baselines.writing(key)
+
+
+def test_in_process_reports_wake_the_controller_and_are_taken_once() -> None:
+    baselines, woken = Baselines(), []
+    baselines.on_report(woken.append)
+    key = ("ns", "summary")
+    a, b = ResourceRef("", "ConfigMap", "d", "a"), ResourceRef("", "ConfigMap", "d", "b")
+    baselines.report(key, [a])
+    baselines.report(key, [b, a])
+    assert woken == [key, key]
+    assert baselines.take_suspects(key) == {a, b}
+    assert baselines.take_suspects(key) == set()
+    baselines.report(key, [a])
+    baselines.retire(key)  # withdrawn: pending reports are dropped
+    assert baselines.take_suspects(key) == set()
