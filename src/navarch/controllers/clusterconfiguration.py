@@ -43,9 +43,10 @@ def updated_status(
     feature: str,
     deployed: list[Deployed] | None,
     when: str,
+    charts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any] | None:
-    """The status with this profile's feature entry replaced (or removed when ``deployed`` is
-    None); None if that changes nothing but timestamps."""
+    """The status with this profile's feature entry replaced (or removed when both ``deployed``
+    and ``charts`` are None); None if that changes nothing but timestamps."""
     list_key, name_key = (
         ("profileResources", "profileName")
         if profile_kind == names.PROFILE_KIND
@@ -54,14 +55,18 @@ def updated_status(
     entries: list[dict[str, Any]] = [dict(e) for e in status.get(list_key) or []]
     entry = next((e for e in entries if e.get(name_key) == profile_name), None)
     if entry is None:
-        if deployed is None:
+        if deployed is None and charts is None:
             return None
         entry = {name_key: profile_name, "Features": []}
         entries.append(entry)
     features = [f for f in entry.get("Features") or [] if f.get("featureID") != feature]
     old = next((f for f in entry.get("Features") or [] if f.get("featureID") == feature), None)
-    if deployed is not None:
-        new = {"featureID": feature, "resources": [_resource(d, when) for d in deployed]}
+    if deployed is not None or charts is not None:
+        new: dict[str, Any] = {"featureID": feature}
+        if deployed is not None:
+            new["resources"] = [_resource(d, when) for d in deployed]
+        if charts is not None:
+            new["charts"] = [{**c, "lastAppliedTime": when} for c in charts]
         if old is not None and _strip_times(old) == _strip_times(new):
             return None
         features.append(new)
@@ -76,7 +81,7 @@ def updated_status(
 def _strip_times(feature: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {k: v for k, v in r.items() if k != "lastAppliedTime"}
-        for r in feature.get("resources") or []
+        for r in [*(feature.get("resources") or []), *(feature.get("charts") or [])]
     ]
 
 
@@ -88,8 +93,10 @@ async def record(
     profile_name: str,
     feature: str,
     deployed: list[Deployed] | None,
+    charts: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Record (or with ``deployed=None`` forget) what a profile's feature deployed here."""
+    """Record what a profile's feature deployed here: resources (``deployed``) or Helm releases
+    (``charts``, ClusterConfiguration ``Chart`` entries); both None forgets the feature."""
     name = names.cluster_configuration_name(cluster_name)
     when = _now()
     for _ in range(ATTEMPTS):
@@ -98,7 +105,7 @@ async def record(
                 names.CONFIG_API_VERSION, names.CLUSTER_CONFIGURATION_KIND, name, cluster_namespace
             )
         except NotFound:
-            if deployed is None:
+            if deployed is None and charts is None:
                 return
             try:
                 current = await mgmt.create(
@@ -111,7 +118,7 @@ async def record(
             except AlreadyExists:
                 continue
         status = updated_status(
-            current.get("status") or {}, profile_kind, profile_name, feature, deployed, when
+            current.get("status") or {}, profile_kind, profile_name, feature, deployed, when, charts
         )
         if status is None:
             return

@@ -49,6 +49,7 @@ from navarch.controllers.deployer import (
     reapply,
     remove_stale,
 )
+from navarch.controllers.helm import HelmFeature, unsupported_options
 from navarch.controllers.profile import provisioned
 from navarch.engines.drift import (
     Baselines,
@@ -67,12 +68,13 @@ from navarch.engines.resources import (
     decorate,
     documents_of,
 )
-from navarch.kube import Client, KubeError, KubeObject, NotFound
+from navarch.kube import Client, ClusterConfig, KubeError, KubeObject, NotFound
 from navarch.runtime import Controller, FuncHandler, Informer, Requeue
 
 _log = log.get_logger(__name__)
 
 RESOURCES: Final = "Resources"
+HELM: Final = "Helm"
 CONFLICT_RETRY = 60.0
 DRY_RUN_REQUEUE = 60.0  # a DryRun report is computed again every minute (as Sveltos)
 DRY_RUN_MESSAGE = "syncMode is DryRun: nothing is deployed; see `navarch show dryrun`"
@@ -157,8 +159,10 @@ def source_of(ref: PolicyRef, ctx: Context) -> tuple[str, str, str]:
 
 def unsupported(spec: Spec) -> list[str]:
     """Spec fields this controller does not act on yet (said in status, never ignored)."""
+    helm_notes = [note for chart in spec.helm_charts or [] for note in unsupported_options(chart)]
+    if spec.helm_charts and spec.sync_mode == "DryRun":
+        helm_notes.append("helmCharts in DryRun mode (nothing is reported for them)")
     fields = {
-        "helmCharts": spec.helm_charts,
         "kustomizationRefs": spec.kustomization_refs,
         "templateResourceRefs": spec.template_resource_refs,
         "preDeployChecks": spec.pre_deploy_checks,
@@ -169,7 +173,7 @@ def unsupported(spec: Spec) -> list[str]:
         "postDeleteChecks": spec.post_delete_checks,
         "reloader": spec.reloader or None,
     }
-    return [name for name, value in fields.items() if value]
+    return [name for name, value in fields.items() if value] + helm_notes
 
 
 def _exclusions(spec: Spec) -> list[dict[str, Any]]:
@@ -198,6 +202,12 @@ def feature_hash(spec: Spec, sources: list[tuple[str, str, str, Any]]) -> bytes:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
 
 
+def _sooner(a: Requeue | None, b: Requeue | None) -> Requeue | None:
+    if a is None or b is None:
+        return a or b
+    return a if a.after <= b.after else b
+
+
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -211,7 +221,18 @@ def _source_index(summary: KubeObject) -> list[str]:
     ctx = context_of(summary)
     if ctx is None:
         return []
-    return ["/".join(source_of(ref, ctx)) for ref in ctx.spec.policy_refs or [] if ref.kind]
+    found = ["/".join(source_of(ref, ctx)) for ref in ctx.spec.policy_refs or [] if ref.kind]
+    for chart in ctx.spec.helm_charts or []:
+        for ref in chart.values_from or []:
+            found.append(f"{ref.kind}/{values_namespace(ref.namespace, ctx)}/{ref.name}")
+    return found
+
+
+def values_namespace(namespace: str | None, ctx: Context) -> str:
+    """Where a valuesFrom reference points: a Profile only reads its own namespace."""
+    if ctx.profile_kind == names.PROFILE_KIND:
+        return ctx.cluster_namespace
+    return namespace or ctx.cluster_namespace
 
 
 def _depends_index(summary: KubeObject) -> list[str]:
@@ -267,8 +288,10 @@ class ClusterSummaryReconciler:
         workers: int = 10,
         resource_summaries: Informer | None = None,
         baselines: Baselines | None = None,
+        helm: HelmFeature | None = None,
     ) -> None:
         self.mgmt = mgmt
+        self.helm = helm  # None: helmCharts are reported as not supported
         # drift detection: ResourceSummaries of the management cluster, and the baselines
         # shared with the agents running in this process (both None: drift detection off)
         self.resource_summaries = resource_summaries
@@ -436,7 +459,17 @@ class ClusterSummaryReconciler:
             if problem is not None:
                 await self._feature_status(ctx, status="Provisioning", message=problem)
                 return None  # a dependency's progress wakes this summary up
-        return await self._deploy_resources(ctx, connection.client)
+        result = await self._deploy_resources(ctx, connection.client)
+        if (
+            self.helm is not None
+            and ctx.spec.sync_mode != "DryRun"
+            and (
+                ctx.spec.helm_charts
+                or (ctx.summary.get("status") or {}).get("helmReleaseSummaries")
+            )
+        ):
+            result = _sooner(result, await self._deploy_helm(ctx, connection.config))
+        return result
 
     def _peers(self, ctx: Context) -> dict[str, KubeObject]:
         """The other summaries of this cluster of the same profile kind, by profile name."""
@@ -461,8 +494,7 @@ class ClusterSummaryReconciler:
         forced = key in self._redeploy
         self._redeploy.discard(key)
         digest = feature_hash(ctx.spec, sources)
-        notes = unsupported(ctx.spec)
-        note = f"not supported yet, so not acted on: {', '.join(notes)}" if notes else None
+        note = self._note(ctx)
         if ctx.spec.sync_mode == "DryRun":
             return await self._dry_run(ctx, status, items, remote, note)
         await self._drop_report(ctx)
@@ -719,6 +751,148 @@ class ClusterSummaryReconciler:
             if name and namespace:
                 self.controller.queue.add((str(namespace), str(name)))
 
+    # -- helm -----------------------------------------------------------------------------
+
+    def _note(self, ctx: Context) -> str | None:
+        """status.failureMessage: the fields this manager does not act on."""
+        notes = unsupported(ctx.spec)
+        if ctx.spec.helm_charts and self.helm is None:
+            notes.insert(0, "helmCharts (the manager has no helm binary: set NAVARCH_HELM)")
+        return f"not supported yet, so not acted on: {', '.join(notes)}" if notes else None
+
+    def _read_source(self, kind: str, namespace: str, name: str) -> KubeObject | None:
+        cache = self.configmaps if kind == "ConfigMap" else self.secrets
+        return cache.store.get(f"{namespace}/{name}")
+
+    def _helm_hash(self, ctx: Context) -> bytes:
+        sources = []
+        for chart in ctx.spec.helm_charts or []:
+            for ref in chart.values_from or []:
+                namespace = values_namespace(ref.namespace, ctx)
+                source = self._read_source(ref.kind, namespace, ref.name)
+                sources.append((ref.kind, namespace, ref.name, (source or {}).get("data")))
+        relevant = {
+            "helmCharts": [c.dump() for c in ctx.spec.helm_charts or []],
+            "sources": sources,
+            "continueOnError": ctx.spec.continue_on_error,
+            "continueOnConflict": ctx.spec.continue_on_conflict,
+        }
+        return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
+
+    def _releases_of_others(self, ctx: Context) -> dict[tuple[str, str], str]:
+        """Releases other profiles manage in this cluster, with the profile's kind and name."""
+        found: dict[tuple[str, str], str] = {}
+        own = ctx.summary["metadata"]["name"]
+        for summary in self.summaries.store.by_index(
+            "cluster", f"{ctx.cluster_namespace}/{ctx.cluster_name}"
+        ):
+            other = context_of(summary)
+            if other is None or summary["metadata"]["name"] == own:
+                continue
+            for entry in (summary.get("status") or {}).get("helmReleaseSummaries") or []:
+                if entry.get("status") == "Managing":
+                    key = (str(entry["releaseNamespace"]), str(entry["releaseName"]))
+                    found[key] = f"{other.profile_kind} {other.profile_name}"
+        return found
+
+    async def _deploy_helm(self, ctx: Context, config: ClusterConfig) -> Requeue | None:
+        assert self.helm is not None
+        status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+        current = _feature(status, HELM)
+        digest = self._helm_hash(ctx)
+        note = self._note(ctx)
+        if (
+            current is not None
+            and current.status == "Provisioned"
+            and (ctx.spec.sync_mode == "OneTime" or current.hash == digest)
+        ):
+            return None
+        previous = [h.dump() for h in status.helm_release_summaries or []]
+
+        async def claim(summaries: list[dict[str, Any]]) -> None:
+            keys = {(e["releaseNamespace"], e["releaseName"]) for e in summaries}
+            kept = [p for p in previous if (p["releaseNamespace"], p["releaseName"]) not in keys]
+            await self._write_status(
+                ctx,
+                ClusterSummaryStatus.parse(ctx.summary.get("status")),
+                HELM,
+                FeatureSummary(
+                    feature_id=HELM,
+                    status="Provisioning",
+                    hash=current.hash if current else None,
+                    consecutive_failures=current.consecutive_failures if current else None,
+                ),
+                gvks=[],
+                note=note,
+                helm=[*kept, *summaries],
+            )
+
+        outcome = await self.helm.deploy(
+            config.to_kubeconfig(),
+            list(ctx.spec.helm_charts or []),
+            previous,
+            self._releases_of_others(ctx),
+            self._read_source,
+            ctx.cluster_namespace,
+            claim,
+            continue_on_error=ctx.spec.continue_on_error,
+            continue_on_conflict=ctx.spec.continue_on_conflict,
+        )
+        fresh = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+        problems = outcome.conflicts + outcome.errors
+        if problems:
+            failures = (current.consecutive_failures or 0) + 1 if current else 1
+            await self._write_status(
+                ctx,
+                fresh,
+                HELM,
+                FeatureSummary(
+                    feature_id=HELM,
+                    status="Failed",
+                    hash=current.hash if current else None,
+                    consecutive_failures=failures,
+                    failure_reason="Conflict" if not outcome.errors else "HelmError",
+                    failure_message="; ".join(problems)[:4000],
+                ),
+                gvks=[],
+                note=note,
+                helm=outcome.summaries,
+            )
+            if not outcome.errors:
+                return Requeue(CONFLICT_RETRY)
+            return retry(ctx.spec, failures)
+        await clusterconfiguration.record(
+            self.mgmt,
+            ctx.cluster_namespace,
+            ctx.cluster_name,
+            ctx.profile_kind,
+            ctx.profile_name,
+            HELM,
+            None,
+            charts=outcome.charts if outcome.charts else None,
+        )
+        await self._write_status(
+            ctx,
+            fresh,
+            HELM,
+            FeatureSummary(
+                feature_id=HELM,
+                status="Provisioned",
+                hash=digest,
+                consecutive_failures=0,
+                last_applied_time=_now(),
+            ),
+            gvks=[],
+            note=note,
+            helm=outcome.summaries,
+        )
+        _log.info(
+            "helm charts deployed",
+            summary=f"{ctx.cluster_namespace}/{ctx.summary['metadata']['name']}",
+            releases=len(outcome.charts),
+        )
+        return None
+
     def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
         """The decorated objects of every policyRef, in order; and what they were read from."""
         items: list[Item] = []
@@ -916,15 +1090,25 @@ class ClusterSummaryReconciler:
             if errors:
                 await self._feature_status(ctx, status="Removing", message="; ".join(errors))
                 return Requeue(WAIT_FOR_CLUSTER)
-        await clusterconfiguration.record(
-            self.mgmt,
-            ctx.cluster_namespace,
-            ctx.cluster_name,
-            ctx.profile_kind,
-            ctx.profile_name,
-            RESOURCES,
-            None,
-        )
+        releases = [h.dump() for h in status.helm_release_summaries or []]
+        if not leave and releases and cluster is not None and self.helm is not None:
+            connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
+            if connection is None:
+                return Requeue(WAIT_FOR_CLUSTER)
+            helm_errors = await self.helm.withdraw(connection.config.to_kubeconfig(), releases)
+            if helm_errors:
+                await self._feature_status(ctx, status="Removing", message="; ".join(helm_errors))
+                return Requeue(WAIT_FOR_CLUSTER)
+        for feature in (RESOURCES, HELM):
+            await clusterconfiguration.record(
+                self.mgmt,
+                ctx.cluster_namespace,
+                ctx.cluster_name,
+                ctx.profile_kind,
+                ctx.profile_name,
+                feature,
+                None,
+            )
         if self._resource_summary(ctx) is not None:
             await drift.unpublish(self.mgmt, ctx.summary)
         self.guard.forget(_key(ctx.summary))
@@ -1022,20 +1206,30 @@ class ClusterSummaryReconciler:
         *,
         gvks: list[str],
         note: str | None,
+        helm: list[dict[str, Any]] | None = None,
     ) -> None:
+        """Write ``feature``'s summary and kinds; every other feature's entries are kept, and
+        ``helmReleaseSummaries`` too unless ``helm`` replaces them (the status is applied whole
+        by one field manager, so whatever is left out would be removed)."""
+        current = ctx.summary.get("status") or {}
         features = [f for f in status.feature_summaries or [] if f.feature_id != feature]
         features.append(summary)
+        kinds = [i.dump() for i in status.deployed_gvks or [] if i.feature_id != feature]
+        kinds.append({"featureID": feature, "deployedGroupVersionKind": gvks})
         wire: dict[str, Any] = {
             "featureSummaries": [f.dump() for f in features],
-            "deployedGVKs": [{"featureID": feature, "deployedGroupVersionKind": gvks}],
+            "deployedGVKs": sorted(kinds, key=lambda k: str(k["featureID"])),
         }
+        releases = helm if helm is not None else current.get("helmReleaseSummaries")
+        if releases:
+            wire["helmReleaseSummaries"] = releases
         if note:
             wire["failureMessage"] = note
         if ctx.dependencies:
             wire["dependencies"] = ctx.dependencies
-        current = ctx.summary.get("status") or {}
         if all(current.get(k) == v for k, v in wire.items()) and all(
-            k in wire or k not in current for k in ("failureMessage", "dependencies")
+            k in wire or k not in current
+            for k in ("failureMessage", "dependencies", "helmReleaseSummaries")
         ):
             return
         meta = ctx.summary["metadata"]

@@ -20,10 +20,13 @@ import asyncio
 import base64
 import contextlib
 import os
+import shutil
 import signal
 import socket
+import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import yaml
 
@@ -34,13 +37,16 @@ from navarch.controllers.clusterset import SetReconciler
 from navarch.controllers.clustersummary import ClusterSummaryReconciler
 from navarch.controllers.connections import ClusterConnections
 from navarch.controllers.drift import DRIFTS
+from navarch.controllers.helm import HelmFeature
 from navarch.controllers.profile import ProfileReconciler
 from navarch.controllers.sveltoscluster import SveltosClusterReconciler
 from navarch.engines.drift import Baselines
+from navarch.engines.helm import Helm
 from navarch.kube import Client, ClusterConfig
 from navarch.manager import metrics
 from navarch.manager.agents import InProcessAgents
 from navarch.runtime import Informer, LeaderElector, LeadershipLost
+from navarch.toolchain import MissingBinaryError, binary_path
 
 LEASE_NAME = "navarch-manager"
 
@@ -113,6 +119,12 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
     connections = ClusterConnections()
     baselines = Baselines()
     agents = InProcessAgents(mgmt, resource_summaries, clusters, connections, baselines)
+    helm_home = Path(tempfile.mkdtemp(prefix="navarch-helm-"))
+    try:
+        helm: HelmFeature | None = HelmFeature(Helm(binary_path("helm"), helm_home))
+    except MissingBinaryError as exc:
+        _log.warning("helm charts cannot be deployed", error=str(exc))
+        helm = None
     reconcilers: list[Reconciler] = [
         SveltosClusterReconciler(
             mgmt,
@@ -150,6 +162,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
             workers=options.workers,
             resource_summaries=resource_summaries,
             baselines=baselines,
+            helm=helm,
         ),
         agents,
     ]
@@ -176,6 +189,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
                 )
     finally:
         await connections.close_all()
+        shutil.rmtree(helm_home, ignore_errors=True)
 
 
 def _metrics(reconcilers: list[Reconciler]) -> str:

@@ -140,7 +140,10 @@ def test_fields_not_acted_on_are_named() -> None:
             "patches": [{"patch": "- op: add\n  path: /metadata/labels/x\n  value: y"}],
         }
     )
-    assert unsupported(spec) == ["helmCharts", "patches"]
+    # helmCharts are deployed: only what a chart asks for that is not supported is named
+    assert unsupported(spec) == ["patches"]
+    spec.helm_charts[0].repository_url = "oci://registry/charts"  # type: ignore[index]
+    assert unsupported(spec) == ["patches", "app: repositoryURL oci://"]
     assert unsupported(Spec.parse({"policyRefs": [{"kind": "ConfigMap", "name": "n"}]})) == []
 
 

@@ -1,0 +1,346 @@
+"""The Helm feature of a ClusterSummary: a profile's ``helmCharts`` as real Helm releases.
+
+The ClusterSummary controller calls ``HelmFeature.deploy`` after the Resources feature (Sveltos's
+order) and ``withdraw`` after removing resources. Decisions, per chart and in list order:
+
+- ``helmChartAction: Uninstall``: uninstall the release if this profile manages it;
+- another profile of the same cluster manages the release: Conflict (status names it; nothing
+  is run);
+- the release exists but this profile never managed it (installed by hand or by another tool):
+  Conflict unless ``options.installOptions.takeOwnership``;
+- this profile manages it, it is ``deployed``, at the chart version and with the same values
+  hash: nothing is run (the helm revision stays);
+- otherwise ``helm upgrade --install``. The release is claimed in status (Managing, no values
+  hash yet) *before* Helm runs, so a crash mid-install leaves a claim, not an orphan.
+
+Releases this profile managed that the spec no longer lists are uninstalled. Values: the chart's
+``values`` (YAML), then each ``valuesFrom`` ConfigMap/Secret in order (every data key a YAML
+document), deep-merged with later ones winning. A whole-feature hash (spec of the charts plus the
+content of every valuesFrom) lets an unchanged profile skip Helm entirely.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from navarch.api.duration import parse_duration
+from navarch.api.profile import HelmChart
+from navarch.engines.helm import Helm, HelmError, InstallOptions, chart_reference, merge_values
+from navarch.kube import KubeObject
+
+ReleaseKey = tuple[str, str]  # (namespace, name)
+ReadSource = Callable[[str, str, str], KubeObject | None]  # (kind, namespace, name)
+
+
+class ValuesError(Exception):
+    """A chart's values cannot be built (bad YAML, a missing non-optional valuesFrom)."""
+
+
+def release_key(chart: HelmChart) -> ReleaseKey:
+    return chart.release_namespace, chart.release_name
+
+
+def unsupported_options(chart: HelmChart) -> list[str]:
+    """Options of ``chart`` Navarch does not act on yet (named in status, never ignored)."""
+    notes: list[str] = []
+    url = chart.repository_url
+    if not url.startswith(("http://", "https://")):
+        notes.append(f"{chart.release_name}: repositoryURL {url.split(':', 1)[0]}://")
+    if chart.registry_credentials_config is not None:
+        notes.append(f"{chart.release_name}: registryCredentialsConfig")
+    if chart.signature_verification or chart.provenance_verification:
+        notes.append(f"{chart.release_name}: signature/provenance verification")
+    o = chart.options
+    if o is not None:
+        for name, value in (
+            ("skipSchemaValidation", o.skip_schema_validation),
+            ("disableOpenAPIValidation", o.disable_open_api_validation),
+            ("dependencyUpdate", o.dependency_update),
+            ("runTests", o.run_tests),
+            ("postRenderStrategy", o.post_render_strategy),
+            ("upgradeOptions.upgradeCRDs", o.upgrade_options and o.upgrade_options.upgrade_crds),
+        ):
+            if value:
+                notes.append(f"{chart.release_name}: options.{name}")
+    if "{{" in (chart.values or ""):
+        notes.append(f"{chart.release_name}: templated values")
+    return notes
+
+
+def install_options(chart: HelmChart) -> InstallOptions:
+    o = chart.options
+    if o is None:
+        return InstallOptions()
+    install, upgrade = o.install_options, o.upgrade_options
+    try:
+        timeout = parse_duration(str(o.timeout)) if o.timeout else 300.0
+    except ValueError as exc:
+        raise ValuesError(f"helmCharts {chart.release_name}: options.timeout: {exc}") from None
+    return InstallOptions(
+        create_namespace=install.create_namespace if install else True,
+        wait=o.wait,
+        wait_for_jobs=o.wait_for_jobs,
+        timeout_seconds=timeout,
+        skip_crds=o.skip_crds,
+        atomic=o.atomic,
+        disable_hooks=o.disable_hooks
+        or bool(install and install.disable_hooks)
+        or bool(upgrade and upgrade.disable_hooks),
+        take_ownership=bool(install and install.take_ownership)
+        or bool(upgrade and upgrade.take_ownership),
+        max_history=upgrade.max_history if upgrade else 2,
+        reset_values=bool(upgrade and upgrade.reset_values),
+        reuse_values=bool(upgrade and upgrade.reuse_values),
+        force=bool(upgrade and upgrade.force),
+        labels=dict(o.labels or {}),
+    )
+
+
+def chart_values(chart: HelmChart, read: ReadSource, default_namespace: str) -> dict[str, Any]:
+    """``values`` then every ``valuesFrom`` in order, deep-merged (later wins)."""
+    where = f"helmCharts {chart.release_namespace}/{chart.release_name}"
+    values = _yaml_mapping(chart.values or "", f"{where}: values")
+    for ref in chart.values_from or []:
+        namespace = ref.namespace or default_namespace
+        source = read(ref.kind, namespace, ref.name)
+        if source is None:
+            if ref.optional:
+                continue
+            raise ValuesError(
+                f"{where}: valuesFrom {ref.kind} {namespace}/{ref.name} does not exist "
+                "(create it, or mark the reference optional)"
+            )
+        for key, text in sorted(_data(source).items()):
+            values = merge_values(
+                values, _yaml_mapping(text, f"{where}: {ref.kind} {namespace}/{ref.name} key {key}")
+            )
+    return values
+
+
+def _data(source: KubeObject) -> dict[str, str]:
+    if source.get("kind") == "Secret":
+        return {
+            k: base64.b64decode(v).decode(errors="replace")
+            for k, v in (source.get("data") or {}).items()
+        }
+    return dict(source.get("data") or {})
+
+
+def _yaml_mapping(text: str, where: str) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (line {mark.line + 1})" if mark is not None else ""
+        raise ValuesError(f"{where} is not valid YAML{at}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ValuesError(f"{where} must be a YAML mapping, not a {type(loaded).__name__}")
+    return loaded
+
+
+def values_hash(chart: HelmChart, values: dict[str, Any]) -> bytes:
+    data = {"chart": chart.dump(), "values": values}
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).digest()
+
+
+@dataclass
+class Outcome:
+    """What the Helm feature did to one cluster."""
+
+    summaries: list[dict[str, Any]] = field(default_factory=list)  # helmReleaseSummaries
+    charts: list[dict[str, Any]] = field(default_factory=list)  # ClusterConfiguration Charts
+    conflicts: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def summary_entry(chart: HelmChart, status: str, **extra: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "releaseName": chart.release_name,
+        "releaseNamespace": chart.release_namespace,
+        "status": status,
+        "chartName": chart.chart_name,
+        "repositoryName": chart.repository_name,
+        "repoURL": chart.repository_url,
+        "chartVersion": chart.chart_version,
+    }
+    entry.update(extra)
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+class HelmFeature:
+    """Runs the decisions of the module docstring against one cluster."""
+
+    def __init__(self, helm: Helm) -> None:
+        self.helm = helm
+
+    async def deploy(
+        self,
+        kubeconfig: dict[str, Any],
+        charts: list[HelmChart],
+        previous: list[dict[str, Any]],
+        others: dict[ReleaseKey, str],
+        read: ReadSource,
+        default_namespace: str,
+        claim: Callable[[list[dict[str, Any]]], Any],
+        *,
+        continue_on_error: bool,
+        continue_on_conflict: bool,
+    ) -> Outcome:
+        """``previous``: this profile's helmReleaseSummaries; ``others``: releases other
+        profiles of the cluster manage, with the profile's name; ``claim(summaries)`` writes
+        the claim of a release before Helm runs."""
+        outcome = Outcome()
+        managed = {
+            (p["releaseNamespace"], p["releaseName"]): p
+            for p in previous
+            if p.get("status") == "Managing"
+        }
+        wanted = {release_key(c) for c in charts if c.helm_chart_action != "Uninstall"}
+        for chart in charts:
+            key = release_key(chart)
+            label = f"helm release {key[0]}/{key[1]}"
+            try:
+                entry = await self._one(
+                    kubeconfig,
+                    chart,
+                    managed.get(key),
+                    others.get(key),
+                    read,
+                    default_namespace,
+                    outcome,
+                    claim,
+                )
+            except (HelmError, ValuesError) as exc:
+                outcome.errors.append(str(exc))
+                if key in managed:
+                    outcome.summaries.append({**managed[key], "failureMessage": str(exc)[:1000]})
+                if not continue_on_error:
+                    break
+                continue
+            if entry is None:
+                continue
+            outcome.summaries.append(entry)
+            if entry["status"] == "Conflict":
+                outcome.conflicts.append(f"{label}: {entry['conflictMessage']}")
+                if not continue_on_conflict:
+                    break
+        stop = outcome.errors or (outcome.conflicts and not continue_on_conflict)
+        for key, entry in managed.items():  # no longer listed: uninstall
+            if key in wanted or stop:
+                if key not in {
+                    (s["releaseNamespace"], s["releaseName"]) for s in outcome.summaries
+                }:
+                    outcome.summaries.append(entry)  # kept until the feature goes through
+                continue
+            try:
+                await self.helm.uninstall(kubeconfig, release=key[1], namespace=key[0])
+            except HelmError as exc:
+                outcome.errors.append(str(exc))
+                outcome.summaries.append({**entry, "failureMessage": str(exc)[:1000]})
+        return outcome
+
+    async def _one(
+        self,
+        kubeconfig: dict[str, Any],
+        chart: HelmChart,
+        ours: dict[str, Any] | None,
+        other: str | None,
+        read: ReadSource,
+        default_namespace: str,
+        outcome: Outcome,
+        claim: Callable[[list[dict[str, Any]]], Any],
+    ) -> dict[str, Any] | None:
+        key = release_key(chart)
+        if chart.helm_chart_action == "Uninstall":
+            if ours is not None:
+                u = chart.options.uninstall_options if chart.options else None
+                await self.helm.uninstall(
+                    kubeconfig,
+                    release=key[1],
+                    namespace=key[0],
+                    keep_history=bool(u and u.keep_history),
+                    cascade=(
+                        u.deletion_propagation if u and u.deletion_propagation else "background"
+                    ),
+                    disable_hooks=bool(u and u.disable_hooks),
+                )
+            return None
+        if other is not None:
+            return summary_entry(
+                chart, "Conflict", conflictMessage=f"the release is managed by {other}"
+            )
+        options = install_options(chart)
+        values = chart_values(chart, read, default_namespace)
+        digest = values_hash(chart, values)
+        existing = await self.helm.list_release(kubeconfig, key[1], key[0])
+        if existing is not None and ours is None and not options.take_ownership:
+            return summary_entry(
+                chart,
+                "Conflict",
+                conflictMessage=(
+                    "a release of that name exists and no profile manages it (installed with "
+                    "plain helm?); set options.installOptions.takeOwnership to take it over"
+                ),
+            )
+        wire_hash = base64.b64encode(digest).decode()
+        version = str(chart.chart_version or "")
+        if (
+            existing is not None
+            and ours is not None
+            and existing.status == "deployed"
+            and existing.has_version(version)
+            and ours.get("valuesHash") == wire_hash
+        ):
+            outcome.charts.append(self._chart_record(chart, existing.app_version))
+            return dict(ours)
+        if ours is None:  # claim first: a crash mid-install leaves a claim, not an orphan
+            await claim([*outcome.summaries, summary_entry(chart, "Managing")])
+        release = await self.helm.upgrade_install(
+            kubeconfig,
+            release=key[1],
+            namespace=key[0],
+            chart=chart_reference(str(chart.chart_name or ""), chart.repository_name),
+            repo_url=chart.repository_url,
+            version=version,
+            values=values,
+            options=options,
+        )
+        outcome.charts.append(self._chart_record(chart, release.app_version))
+        return summary_entry(chart, "Managing", valuesHash=wire_hash)
+
+    @staticmethod
+    def _chart_record(chart: HelmChart, app_version: str) -> dict[str, Any]:
+        record = {
+            "repoURL": chart.repository_url,
+            "releaseName": chart.release_name,
+            "namespace": chart.release_namespace,
+            "chartVersion": str(chart.chart_version or ""),
+        }
+        if app_version:
+            record["appVersion"] = app_version
+        return record
+
+    async def withdraw(
+        self, kubeconfig: dict[str, Any], managed: list[dict[str, Any]]
+    ) -> list[str]:
+        """Uninstall every release in ``managed`` (Managing entries); returns the errors."""
+        errors: list[str] = []
+        for entry in managed:
+            if entry.get("status") != "Managing":
+                continue
+            try:
+                await self.helm.uninstall(
+                    kubeconfig, release=entry["releaseName"], namespace=entry["releaseNamespace"]
+                )
+            except HelmError as exc:
+                errors.append(str(exc))
+        return errors

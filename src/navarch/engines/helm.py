@@ -1,0 +1,289 @@
+"""Helm releases through the real ``helm`` v4 binary, as asyncio subprocesses.
+
+Navarch drives Helm the way a user would, so ``helm list`` in a managed cluster shows real
+releases a user can take over with plain Helm. Each call:
+
+- writes the cluster's kubeconfig to a private file (mode 0600, removed afterwards) and passes
+  it with ``--kubeconfig``; the kubeconfig never reaches a log line or an error message (Helm's
+  stderr is passed on, and it names files, not their content);
+- runs with its own ``HELM_CACHE_HOME``/``HELM_CONFIG_HOME``/``HELM_DATA_HOME`` under one
+  directory per manager, so no user's Helm state is read or changed;
+- never blocks the event loop (``asyncio.create_subprocess_exec``) and has a deadline.
+
+Installs and upgrades are one ``helm upgrade --install`` with server-side apply and forced
+conflicts (Sveltos v1.14's Helm 4 settings); ``atomic`` maps to ``--rollback-on-failure`` and
+``wait`` to Helm 4's ``--wait=watcher``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class HelmError(Exception):
+    """A helm command failed; the message is Helm's own, with the command named."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """A release as ``helm list`` shows it."""
+
+    name: str
+    namespace: str
+    revision: int
+    status: str
+    chart: str  # "<chart>-<version>"
+    app_version: str = ""
+
+    def has_version(self, version: str) -> bool:
+        return self.chart.endswith(f"-{version}")
+
+
+@dataclass
+class InstallOptions:
+    """The HelmOptions Navarch passes on (the rest are reported as not supported yet)."""
+
+    create_namespace: bool = True
+    wait: bool = False
+    wait_for_jobs: bool = False
+    timeout_seconds: float = 300.0
+    skip_crds: bool = False
+    atomic: bool = False
+    disable_hooks: bool = False
+    take_ownership: bool = False
+    max_history: int = 2
+    reset_values: bool = False
+    reuse_values: bool = False
+    force: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+class Helm:
+    """The ``helm`` binary, with private state under ``home`` (created on first use)."""
+
+    def __init__(self, binary: Path, home: Path | None = None) -> None:
+        self.binary = binary
+        self.home = home or Path(tempfile.mkdtemp(prefix="navarch-helm-"))
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
+        env.pop("KUBECONFIG", None)
+        for part in ("cache", "config", "data"):
+            path = self.home / part
+            path.mkdir(parents=True, exist_ok=True)
+            env[f"HELM_{part.upper()}_HOME"] = str(path)
+        return env
+
+    @contextlib.contextmanager
+    def _private_files(
+        self, kubeconfig: dict[str, Any], values: dict[str, Any] | None
+    ) -> Iterator[tuple[Path, Path | None]]:
+        directory = Path(tempfile.mkdtemp(prefix="call-", dir=self.home))
+        try:
+            directory.chmod(0o700)
+            config = directory / "kubeconfig"
+            config.touch(mode=0o600)
+            config.write_text(yaml.safe_dump(kubeconfig))
+            values_file = None
+            if values is not None:
+                values_file = directory / "values.yaml"
+                values_file.touch(mode=0o600)
+                values_file.write_text(yaml.safe_dump(values))
+            yield config, values_file
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    async def _run(self, args: list[str], timeout: float, what: str) -> str:
+        proc = await asyncio.create_subprocess_exec(
+            str(self.binary),
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self._env(),
+        )
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), timeout=timeout)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            raise HelmError(f"{what}: helm did not finish within {timeout:.0f}s") from None
+        if proc.returncode != 0:
+            message = err.decode(errors="replace").strip().removeprefix("Error: ")
+            raise HelmError(f"{what}: {message or f'helm exited with {proc.returncode}'}")
+        return out.decode(errors="replace")
+
+    async def list_release(
+        self, kubeconfig: dict[str, Any], name: str, namespace: str
+    ) -> Release | None:
+        """The release ``namespace/name`` in any state, or None."""
+        with self._private_files(kubeconfig, None) as (config, _):
+            out = await self._run(
+                [
+                    "list",
+                    "--kubeconfig",
+                    str(config),
+                    "--namespace",
+                    namespace,
+                    "--filter",
+                    f"^{_regex_escape(name)}$",
+                    "--output",
+                    "json",
+                ],
+                60.0,
+                f"helm list in {namespace}",
+            )
+        for entry in json.loads(out or "[]"):
+            if entry.get("name") == name:
+                return Release(
+                    name=name,
+                    namespace=str(entry.get("namespace", namespace)),
+                    revision=int(entry.get("revision") or 0),
+                    status=str(entry.get("status", "")),
+                    chart=str(entry.get("chart", "")),
+                    app_version=str(entry.get("app_version", "")),
+                )
+        return None
+
+    async def upgrade_install(
+        self,
+        kubeconfig: dict[str, Any],
+        *,
+        release: str,
+        namespace: str,
+        chart: str,
+        repo_url: str | None,
+        version: str,
+        values: dict[str, Any],
+        options: InstallOptions,
+    ) -> Release:
+        """Install the release, or upgrade it to ``version`` with ``values``."""
+        with self._private_files(kubeconfig, values) as (config, values_file):
+            args = [
+                "upgrade",
+                "--install",
+                release,
+                chart,
+                "--kubeconfig",
+                str(config),
+                "--namespace",
+                namespace,
+                "--version",
+                version,
+                "--values",
+                str(values_file),
+                "--server-side",
+                "true",
+                "--force-conflicts",
+                "--timeout",
+                f"{options.timeout_seconds:.0f}s",
+                "--history-max",
+                str(options.max_history),
+                "--output",
+                "json",
+            ]
+            if repo_url:
+                args += ["--repo", repo_url]
+            args += _flags(options)
+            out = await self._run(
+                args,
+                options.timeout_seconds + 60.0,
+                f"helm upgrade --install {namespace}/{release}",
+            )
+        doc = json.loads(out or "{}")
+        chart_meta = ((doc.get("chart") or {}).get("metadata")) or {}
+        return Release(
+            name=release,
+            namespace=namespace,
+            revision=int(doc.get("version") or 0),
+            status=str((doc.get("info") or {}).get("status", "")),
+            chart=f"{chart_meta.get('name', chart)}-{chart_meta.get('version', version)}",
+            app_version=str(chart_meta.get("appVersion", "")),
+        )
+
+    async def uninstall(
+        self,
+        kubeconfig: dict[str, Any],
+        *,
+        release: str,
+        namespace: str,
+        keep_history: bool = False,
+        cascade: str = "background",
+        disable_hooks: bool = False,
+    ) -> None:
+        with self._private_files(kubeconfig, None) as (config, _):
+            args = [
+                "uninstall",
+                release,
+                "--kubeconfig",
+                str(config),
+                "--namespace",
+                namespace,
+                "--ignore-not-found",
+                "--cascade",
+                cascade,
+            ]
+            if keep_history:
+                args.append("--keep-history")
+            if disable_hooks:
+                args.append("--no-hooks")
+            await self._run(args, 300.0, f"helm uninstall {namespace}/{release}")
+
+
+def _flags(options: InstallOptions) -> list[str]:
+    flags: list[str] = []
+    if options.create_namespace:
+        flags.append("--create-namespace")
+    if options.wait or options.atomic:
+        flags.append("--wait=watcher")
+    if options.wait_for_jobs:
+        flags.append("--wait-for-jobs")
+    if options.skip_crds:
+        flags.append("--skip-crds")
+    if options.atomic:
+        flags.append("--rollback-on-failure")
+    if options.disable_hooks:
+        flags.append("--no-hooks")
+    if options.take_ownership:
+        flags.append("--take-ownership")
+    if options.reset_values:
+        flags.append("--reset-values")
+    if options.reuse_values:
+        flags.append("--reuse-values")
+    if options.force:
+        flags.append("--force-replace")
+    if options.labels:
+        flags += ["--labels", ",".join(f"{k}={v}" for k, v in sorted(options.labels.items()))]
+    return flags
+
+
+def _regex_escape(name: str) -> str:
+    return "".join("\\" + c if c in r".^$*+?()[]{}|\\" else c for c in name)
+
+
+def chart_reference(chart_name: str, repository_name: str | None) -> str:
+    """The chart for ``--repo``: Sveltos writes ``chartName`` as ``<repositoryName>/<chart>``."""
+    if repository_name and chart_name.startswith(f"{repository_name}/"):
+        return chart_name[len(repository_name) + 1 :]
+    return chart_name.rpartition("/")[2]
+
+
+def merge_values(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Helm's deep merge: maps merge key by key, anything else in ``override`` replaces."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_values(merged[key], value)
+        else:
+            merged[key] = value
+    return merged

@@ -1,0 +1,186 @@
+"""Helm charts in profiles: real releases from a chart repository served on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from navarch.engines.helm import Helm, Release
+from navarch.kube import Client
+from navarch.toolchain import binary_path
+from tests.chartrepo import ChartRepo, chart_repo
+from tests.integration.conftest import TestFleet
+from tests.integration.controllers.conftest import Manager, register_cluster
+from tests.integration.controllers.test_profiles import (
+    CONFIG,
+    cleanup,
+    cm,
+    get_or_none,
+    present,
+    uid,
+)
+from tests.integration.helpers import eventually
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChartRepo]:
+    charts = [("greeter", "1.0.0"), ("greeter", "1.1.0")]
+    with chart_repo(tmp_path_factory.mktemp("charts"), charts) as served:
+        yield served
+
+
+def helm_profile(
+    name: str, selector: dict[str, str], charts: list[dict[str, Any]], **spec: Any
+) -> dict[str, Any]:
+    return {
+        "apiVersion": CONFIG,
+        "kind": "ClusterProfile",
+        "metadata": {"name": name},
+        "spec": {"clusterSelector": {"matchLabels": selector}, "helmCharts": charts, **spec},
+    }
+
+
+def greeter(repo: ChartRepo, release: str, version: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "repositoryURL": repo.url,
+        "repositoryName": "local",
+        "chartName": "local/greeter",
+        "chartVersion": version,
+        "releaseName": release,
+        "releaseNamespace": "apps",
+        **extra,
+    }
+
+
+async def release_of(fleet: TestFleet, cluster: str, name: str) -> Release | None:
+    kubeconfig = fleet.fleet.cluster_config(cluster).to_kubeconfig()
+    return await Helm(binary_path("helm")).list_release(kubeconfig, name, "apps")
+
+
+async def helm_feature(mgmt: Client, ns: str, summary: str) -> dict[str, Any]:
+    obj = await get_or_none(mgmt, CONFIG, "ClusterSummary", summary, ns)
+    status = (obj or {}).get("status") or {}
+    for feature in status.get("featureSummaries") or []:
+        if feature.get("featureID") == "Helm":
+            return {**feature, "releases": status.get("helmReleaseSummaries") or []}
+    return {}
+
+
+async def test_install_upgrade_on_version_and_values_no_op_and_withdrawal(
+    fleet: TestFleet, manager: Manager, repo: ChartRepo
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"helm-{uid()}", uid()
+    await register_cluster(fleet, ns, "h", "cluster-1", f"helm={tag}")
+    remote = fleet.client("cluster-1")
+    release = f"g-{tag}"
+    await mgmt.apply(
+        cm(f"values-{tag}", "default", **{"values.yaml": "greeting: from-configmap\n"})
+    )
+    chart = greeter(
+        repo,
+        release,
+        "1.0.0",
+        values="greeting: inline\nreplicas: 3\n",
+        valuesFrom=[{"kind": "ConfigMap", "namespace": "default", "name": f"values-{tag}"}],
+    )
+    await mgmt.apply(helm_profile(f"helm-{tag}", {"helm": tag}, [chart]))
+    summary = f"helm-{tag}-sveltos-h"
+
+    async def config_data() -> dict[str, str]:
+        obj = await present(remote, f"{release}-config", "apps")
+        return dict((obj or {}).get("data") or {})
+
+    data = await eventually(config_data, timeout=60, what="chart installed")
+    # valuesFrom is merged over the inline values
+    assert data == {"chartVersion": "1.0.0", "greeting": "from-configmap", "replicas": "3"}
+    installed = await release_of(fleet, "cluster-1", release)
+    assert installed is not None and installed.revision == 1 and installed.status == "deployed"
+    feature = await eventually(
+        lambda: _provisioned(mgmt, ns, summary), what="Helm feature Provisioned"
+    )
+    assert [(r["releaseName"], r["status"]) for r in feature["releases"]] == [(release, "Managing")]
+
+    # a new chart version upgrades
+    chart["chartVersion"] = "1.1.0"
+    await mgmt.apply(helm_profile(f"helm-{tag}", {"helm": tag}, [chart]))
+    await eventually(
+        lambda: _has(config_data, chartVersion="1.1.0"), timeout=60, what="upgraded to 1.1.0"
+    )
+    # a changed valuesFrom ConfigMap upgrades too
+    await mgmt.apply(cm(f"values-{tag}", "default", **{"values.yaml": "greeting: changed\n"}))
+    await eventually(lambda: _has(config_data, greeting="changed"), timeout=60, what="values")
+    upgraded = await release_of(fleet, "cluster-1", release)
+    assert upgraded is not None and upgraded.revision == 3
+    await eventually(lambda: _provisioned(mgmt, ns, summary), what="Provisioned again")
+
+    # nothing changed: no helm upgrade, the revision stays
+    await mgmt.patch(CONFIG, "ClusterProfile", f"helm-{tag}", {"metadata": {"labels": {"x": "y"}}})
+    await mgmt.apply(cm(f"values-{tag}", "default", **{"values.yaml": "greeting: changed\n"}))
+    still = await release_of(fleet, "cluster-1", release)
+    assert still is not None and still.revision == 3
+
+    # withdrawal uninstalls the release
+    await mgmt.patch(
+        "lib.projectsveltos.io/v1beta1",
+        "SveltosCluster",
+        "h",
+        {"metadata": {"labels": {"helm": "gone"}}},
+        namespace=ns,
+    )
+
+    async def uninstalled() -> bool:
+        return await release_of(fleet, "cluster-1", release) is None
+
+    await eventually(uninstalled, timeout=60, what="release uninstalled on withdrawal")
+    await cleanup(mgmt, f"helm-{tag}")
+
+
+async def _provisioned(mgmt: Client, ns: str, summary: str) -> dict[str, Any] | None:
+    feature = await helm_feature(mgmt, ns, summary)
+    return feature if feature.get("status") == "Provisioned" else None
+
+
+async def _has(read: Any, **expected: str) -> bool:
+    data = await read()
+    return all(data.get(k) == v for k, v in expected.items())
+
+
+async def test_a_missing_version_and_a_second_claim_are_reported(
+    fleet: TestFleet, manager: Manager, repo: ChartRepo
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"hbad-{uid()}", uid()
+    await register_cluster(fleet, ns, "b", "cluster-2", f"hbad={tag}")
+    good, missing = f"good-{tag}", f"missing-{tag}"
+    charts = [greeter(repo, missing, "9.9.9"), greeter(repo, good, "1.0.0")]
+    await mgmt.apply(helm_profile(f"hbad-{tag}", {"hbad": tag}, charts, continueOnError=True))
+    summary = f"hbad-{tag}-sveltos-b"
+
+    async def failed() -> dict[str, Any] | None:
+        feature = await helm_feature(mgmt, ns, summary)
+        message = str(feature.get("failureMessage") or "")
+        return feature if feature.get("status") == "Failed" and "9.9.9" in message else None
+
+    feature = await eventually(failed, timeout=60, what="missing version reported")
+    assert 'version "9.9.9" not found' in feature["failureMessage"]
+    assert missing in feature["failureMessage"]
+    # the other chart of the profile proceeds
+    await eventually(
+        lambda: release_of(fleet, "cluster-2", good), timeout=60, what="the other chart installed"
+    )
+    # a second profile that wants the same release: a conflict naming the owner, nothing run
+    await mgmt.apply(helm_profile(f"hdup-{tag}", {"hbad": tag}, [greeter(repo, good, "1.1.0")]))
+
+    async def conflict() -> dict[str, Any] | None:
+        feature = await helm_feature(mgmt, ns, f"hdup-{tag}-sveltos-b")
+        return feature if feature.get("status") == "Failed" else None
+
+    feature = await eventually(conflict, timeout=60, what="conflict reported")
+    assert feature["releases"][0]["status"] == "Conflict"
+    assert f"ClusterProfile hbad-{tag}" in feature["releases"][0]["conflictMessage"]
+    kept = await release_of(fleet, "cluster-2", good)
+    assert kept is not None and kept.chart == "greeter-1.0.0"
+    await cleanup(mgmt, f"hdup-{tag}", f"hbad-{tag}")

@@ -1,0 +1,104 @@
+"""Helm feature decisions without a server: values, options, what is not supported."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+import pytest
+
+from navarch.api.profile import HelmChart
+from navarch.controllers.helm import (
+    ValuesError,
+    chart_values,
+    install_options,
+    unsupported_options,
+    values_hash,
+)
+
+
+def chart(**extra: Any) -> HelmChart:
+    return HelmChart.parse(
+        {
+            "repositoryURL": "https://charts.example",
+            "repositoryName": "example",
+            "chartName": "example/app",
+            "chartVersion": "1.0.0",
+            "releaseName": "app",
+            "releaseNamespace": "apps",
+            **extra,
+        }
+    )
+
+
+SOURCES = {
+    ("ConfigMap", "team", "base"): {"kind": "ConfigMap", "data": {"v.yaml": "a: {b: 1, c: 2}"}},
+    ("Secret", "ns", "secret"): {
+        "kind": "Secret",
+        "data": {"v.yaml": base64.b64encode(b"a: {c: 3}\npassword: s").decode()},
+    },
+    ("ConfigMap", "ns", "broken"): {"kind": "ConfigMap", "data": {"v.yaml": "a: [1"}},
+    ("ConfigMap", "ns", "list"): {"kind": "ConfigMap", "data": {"v.yaml": "- 1"}},
+}
+
+
+def read(kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+    return SOURCES.get((kind, namespace, name))
+
+
+def test_values_then_values_from_in_order() -> None:
+    c = chart(
+        values="a: {b: 0}\nz: 1",
+        valuesFrom=[
+            {"kind": "ConfigMap", "namespace": "team", "name": "base"},
+            {"kind": "Secret", "name": "secret"},  # the cluster's namespace
+            {"kind": "ConfigMap", "name": "absent", "optional": True},
+        ],
+    )
+    assert chart_values(c, read, "ns") == {"a": {"b": 1, "c": 3}, "z": 1, "password": "s"}
+
+
+@pytest.mark.parametrize(
+    ("values_from", "values", "expected"),
+    [
+        ([{"kind": "ConfigMap", "name": "absent"}], "", "ConfigMap ns/absent does not exist"),
+        ([{"kind": "ConfigMap", "name": "broken"}], "", "ConfigMap ns/broken key v.yaml is not"),
+        ([{"kind": "ConfigMap", "name": "list"}], "", "must be a YAML mapping, not a list"),
+        ([], "a: [", "values is not valid YAML (line 1)"),
+    ],
+)
+def test_bad_values_are_named(values_from: list[Any], values: str, expected: str) -> None:
+    with pytest.raises(ValuesError, match=re.escape(expected)):
+        chart_values(chart(values=values, valuesFrom=values_from), read, "ns")
+
+
+def test_options_map_to_helm_and_bad_timeouts_are_named() -> None:
+    options = install_options(
+        chart(
+            options={
+                "atomic": True,
+                "timeout": "90s",
+                "installOptions": {"createNamespace": False, "takeOwnership": True},
+                "upgradeOptions": {"maxHistory": 5},
+            }
+        )
+    )
+    assert (options.atomic, options.timeout_seconds, options.create_namespace) == (True, 90, False)
+    assert options.take_ownership and options.max_history == 5
+    with pytest.raises(ValuesError, match=r"options\.timeout"):
+        install_options(chart(options={"timeout": "soon"}))
+
+
+def test_what_is_not_supported_yet_is_named() -> None:
+    assert unsupported_options(chart()) == []
+    notes = unsupported_options(
+        chart(repositoryURL="oci://registry/charts", values="x: {{ .Cluster }}")
+    )
+    assert notes == ["app: repositoryURL oci://", "app: templated values"]
+
+
+def test_values_hash_changes_with_values_and_chart() -> None:
+    assert values_hash(chart(), {"a": 1}) == values_hash(chart(), {"a": 1})
+    assert values_hash(chart(), {"a": 1}) != values_hash(chart(), {"a": 2})
+    assert values_hash(chart(), {}) != values_hash(chart(chartVersion="2.0.0"), {})

@@ -1,0 +1,48 @@
+"""Helm engine pieces that need no binary: chart references, value merging, flags."""
+
+from __future__ import annotations
+
+from navarch.engines.helm import InstallOptions, Release, _flags, chart_reference, merge_values
+
+
+def test_chart_reference_drops_the_repository_prefix() -> None:
+    assert chart_reference("kyverno/kyverno", "kyverno") == "kyverno"
+    assert chart_reference("other/app", "repo") == "app"
+    assert chart_reference("app", None) == "app"
+
+
+def test_values_merge_deeply_and_later_wins() -> None:
+    base = {"a": {"b": 1, "c": [1, 2]}, "keep": True}
+    override = {"a": {"c": [3], "d": {"e": 1}}, "new": "x"}
+    assert merge_values(base, override) == {
+        "a": {"b": 1, "c": [3], "d": {"e": 1}},
+        "keep": True,
+        "new": "x",
+    }
+    assert base == {"a": {"b": 1, "c": [1, 2]}, "keep": True}  # inputs untouched
+
+
+def test_flags_follow_the_options() -> None:
+    assert _flags(InstallOptions()) == ["--create-namespace"]
+    flags = _flags(
+        InstallOptions(
+            create_namespace=False,
+            atomic=True,
+            skip_crds=True,
+            take_ownership=True,
+            labels={"team": "a", "env": "p"},
+        )
+    )
+    assert flags == [
+        "--wait=watcher",
+        "--skip-crds",
+        "--rollback-on-failure",
+        "--take-ownership",
+        "--labels",
+        "env=p,team=a",
+    ]
+
+
+def test_release_version() -> None:
+    release = Release("r", "ns", 2, "deployed", "greeter-1.10.0")
+    assert release.has_version("1.10.0") and not release.has_version("0.0")
