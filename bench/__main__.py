@@ -12,7 +12,7 @@ import asyncio
 import sys
 from typing import Any
 
-from bench import converge, drift, kube_apply, manager_idle
+from bench import converge, drift, helm, kube_apply, manager_idle
 from bench.common import temporary_fleet, write_results
 
 
@@ -27,6 +27,9 @@ async def main(selected: set[str]) -> None:
     if "converge" in selected:
         async with temporary_fleet(clusters=converge.CLUSTERS, controller_manager=False) as fleet:
             results["converge"] = await converge.run(fleet)
+    if "helm" in selected:
+        async with temporary_fleet(clusters=helm.CLUSTERS, controller_manager=False) as fleet:
+            results["helm"] = await helm.run(fleet)
     if "drift" in selected:
         async with temporary_fleet(clusters=drift.CLUSTERS, controller_manager=False) as fleet:
             results["drift"] = await drift.run(fleet)
@@ -66,10 +69,17 @@ async def main(selected: set[str]) -> None:
             f"manager idle with the agents: {d['manager_idle_with_agents']['rss_mib']} MiB, "
             f"{d['manager_idle_with_agents']['cpu_percent_of_core']}% of a core"
         )
+    if "helm" in results:
+        h = results["helm"]
+        print(
+            f"helm: one chart to {h['clusters']} clusters: navarch {h['navarch_median']:.2f}s  "
+            f"floor (helm upgrade --install in parallel) {h['floor_median']:.2f}s  ratio "
+            f"{h['ratio']:.2f} (median of {h['rounds']})"
+        )
     print(f"results: {write_results(results)}")
 
 
-ALL = ("kube_apply", "manager_idle", "converge", "drift")
+ALL = ("kube_apply", "manager_idle", "converge", "helm", "drift")
 
 if __name__ == "__main__":
     chosen = set(sys.argv[1:]) or set(ALL)

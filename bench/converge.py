@@ -41,8 +41,11 @@ def objects(namespace: str, round_: int) -> list[KubeObject]:
     ]
 
 
-async def arrivals(clients: list[Client], namespace: str, prefix: str) -> asyncio.Future[Any]:
-    """Watch every cluster from now on; the future resolves once all objects arrived in all.
+async def arrivals(
+    clients: list[Client], namespace: str, prefix: str, count: int = OBJECTS
+) -> asyncio.Future[Any]:
+    """Watch every cluster from now on; resolves once ``count`` ConfigMaps whose names start
+    with ``prefix`` arrived in every cluster.
 
     A watch rather than polling: polling the 10 API servers every 100 ms costs them CPU that
     the floor's run does not pay, and delays the stop of the clock by up to the poll interval.
@@ -56,7 +59,7 @@ async def arrivals(clients: list[Client], namespace: str, prefix: str) -> asynci
             name = str((event.object.get("metadata") or {}).get("name", ""))
             if event.type in ("ADDED", "MODIFIED") and name.startswith(prefix):
                 seen.add(name)
-                if len(seen) >= OBJECTS:
+                if len(seen) >= count:
                     return
 
     versions = [(await c.list("v1", "ConfigMap", namespace)).resource_version for c in clients]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ from navarch.engines.helm import Helm, Release
 from navarch.kube import Client
 from navarch.toolchain import binary_path
 from tests.chartrepo import ChartRepo, chart_repo
+from tests.cli import navarch_async
 from tests.integration.conftest import TestFleet
 from tests.integration.controllers.conftest import Manager, register_cluster
 from tests.integration.controllers.test_profiles import (
@@ -103,6 +105,14 @@ async def test_install_upgrade_on_version_and_values_no_op_and_withdrawal(
         lambda: _provisioned(mgmt, ns, summary), what="Helm feature Provisioned"
     )
     assert [(r["releaseName"], r["status"]) for r in feature["releases"]] == [(release, "Managing")]
+    # `navarch show addons` lists the release with its chart version
+    listed = await navarch_async(
+        "--context", "mgmt", "show", "addons", "--namespace", ns, "-o", "json", env=manager.env
+    )
+    assert listed.code == 0, listed.stderr
+    rows = [r for r in json.loads(listed.stdout) if r["resourceType"] == "helm chart"]
+    assert [(r["namespace"], r["name"], r["version"]) for r in rows] == [("apps", release, "1.0.0")]
+    assert rows[0]["profiles"] == f"ClusterProfile/helm-{tag}"
 
     # a new chart version upgrades
     chart["chartVersion"] = "1.1.0"

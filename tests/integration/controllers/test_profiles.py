@@ -473,7 +473,10 @@ async def test_secret_sources_namespaces_and_local_deployment(
         lambda: get_or_none(remote, "v1", "ServiceAccount", "bot", f"team-{tag}"),
         what="secret content deployed",
     )
-    assert await present(remote, f"nons-{tag}", "default")
+    # objects of one group are applied concurrently: the ConfigMap may land just after
+    await eventually(
+        lambda: present(remote, f"nons-{tag}", "default"), what="no namespace: in default"
+    )
     local = await eventually(
         lambda: present(mgmt, f"in-mgmt-{tag}", "default"),
         what="Local deployment in the management cluster",
