@@ -38,7 +38,7 @@ from navarch.api import names
 from navarch.api.clustersummary import ClusterSummaryStatus, FeatureSummary
 from navarch.api.profile import PolicyRef, Spec
 from navarch.controllers import clusterconfiguration, drift
-from navarch.controllers.connections import ClusterConnections
+from navarch.controllers.connections import ClusterConnections, Connection
 from navarch.controllers.deployer import (
     Item,
     KeptPaths,
@@ -68,7 +68,7 @@ from navarch.engines.resources import (
     decorate,
     documents_of,
 )
-from navarch.kube import Client, ClusterConfig, KubeError, KubeObject, NotFound
+from navarch.kube import Client, KubeError, KubeObject, NotFound
 from navarch.runtime import Controller, FuncHandler, Informer, Requeue
 
 _log = log.get_logger(__name__)
@@ -468,7 +468,7 @@ class ClusterSummaryReconciler:
                 or (ctx.summary.get("status") or {}).get("helmReleaseSummaries")
             )
         ):
-            result = _sooner(result, await self._deploy_helm(ctx, connection.config))
+            result = _sooner(result, await self._deploy_helm(ctx, connection))
         return result
 
     def _peers(self, ctx: Context) -> dict[str, KubeObject]:
@@ -795,7 +795,7 @@ class ClusterSummaryReconciler:
                     found[key] = f"{other.profile_kind} {other.profile_name}"
         return found
 
-    async def _deploy_helm(self, ctx: Context, config: ClusterConfig) -> Requeue | None:
+    async def _deploy_helm(self, ctx: Context, connection: Connection) -> Requeue | None:
         assert self.helm is not None
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         current = _feature(status, HELM)
@@ -828,7 +828,8 @@ class ClusterSummaryReconciler:
             )
 
         outcome = await self.helm.deploy(
-            config.to_kubeconfig(),
+            connection.config.to_kubeconfig(),
+            connection.client,
             list(ctx.spec.helm_charts or []),
             previous,
             self._releases_of_others(ctx),

@@ -18,7 +18,9 @@ conflicts (Sveltos v1.14's Helm 4 settings); ``atomic`` maps to ``--rollback-on-
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import gzip
 import json
 import os
 import shutil
@@ -238,6 +240,31 @@ class Helm:
             if disable_hooks:
                 args.append("--no-hooks")
             await self._run(args, 300.0, f"helm uninstall {namespace}/{release}")
+
+
+def release_of_secret(secret: dict[str, Any]) -> Release | None:
+    """The release a Helm storage Secret (``sh.helm.release.v1.<name>.v<revision>``) holds.
+
+    Helm stores each revision as base64 of gzipped JSON inside the Secret's (base64) data, so a
+    release can be read with one LIST of Secrets instead of starting ``helm list``.
+    """
+    labels = (secret.get("metadata") or {}).get("labels") or {}
+    raw = (secret.get("data") or {}).get("release")
+    if labels.get("owner") != "helm" or not raw:
+        return None
+    try:
+        doc = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(raw))))
+    except (ValueError, OSError):
+        return None
+    meta = (doc.get("chart") or {}).get("metadata") or {}
+    return Release(
+        name=str(doc.get("name", labels.get("name", ""))),
+        namespace=str(doc.get("namespace", "")),
+        revision=int(doc.get("version") or labels.get("version") or 0),
+        status=str((doc.get("info") or {}).get("status", labels.get("status", ""))),
+        chart=f"{meta.get('name', '')}-{meta.get('version', '')}",
+        app_version=str(meta.get("appVersion", "")),
+    )
 
 
 def _flags(options: InstallOptions) -> list[str]:

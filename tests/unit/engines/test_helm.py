@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from navarch.engines.helm import InstallOptions, Release, _flags, chart_reference, merge_values
+import base64
+import gzip
+import json
+
+from navarch.engines.helm import (
+    InstallOptions,
+    Release,
+    _flags,
+    chart_reference,
+    merge_values,
+    release_of_secret,
+)
 
 
 def test_chart_reference_drops_the_repository_prefix() -> None:
@@ -46,3 +57,24 @@ def test_flags_follow_the_options() -> None:
 def test_release_version() -> None:
     release = Release("r", "ns", 2, "deployed", "greeter-1.10.0")
     assert release.has_version("1.10.0") and not release.has_version("0.0")
+
+
+def test_a_release_is_read_from_helms_storage_secret() -> None:
+    doc = {
+        "name": "web",
+        "namespace": "apps",
+        "version": 3,
+        "info": {"status": "deployed"},
+        "chart": {"metadata": {"name": "greeter", "version": "1.1.0", "appVersion": "2.0"}},
+    }
+    encoded = base64.b64encode(gzip.compress(json.dumps(doc).encode())).decode()
+    secret = {
+        "metadata": {"labels": {"owner": "helm", "name": "web", "version": "3"}},
+        "data": {"release": base64.b64encode(encoded.encode()).decode()},
+    }
+    assert release_of_secret(secret) == Release(
+        "web", "apps", 3, "deployed", "greeter-1.1.0", "2.0"
+    )
+    assert release_of_secret({"metadata": {"labels": {"owner": "someone"}}, "data": {}}) is None
+    broken = {"metadata": {"labels": {"owner": "helm"}}, "data": {"release": "bm90IGd6aXA="}}
+    assert release_of_secret(broken) is None
