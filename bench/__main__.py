@@ -24,15 +24,10 @@ async def main(selected: set[str]) -> None:
                 results["kube_apply"] = await kube_apply.run(fleet)
             if "manager_idle" in selected:
                 results["manager_idle"] = await manager_idle.run(fleet)
-    if "converge" in selected:
-        async with temporary_fleet(clusters=converge.CLUSTERS, controller_manager=False) as fleet:
-            results["converge"] = await converge.run(fleet)
-    if "helm" in selected:
-        async with temporary_fleet(clusters=helm.CLUSTERS, controller_manager=False) as fleet:
-            results["helm"] = await helm.run(fleet)
-    if "drift" in selected:
-        async with temporary_fleet(clusters=drift.CLUSTERS, controller_manager=False) as fleet:
-            results["drift"] = await drift.run(fleet)
+    for name, module in OWN_FLEET.items():  # each on a fresh fleet, without kcm
+        if name in selected:
+            async with temporary_fleet(clusters=module.CLUSTERS, controller_manager=False) as fleet:
+                results[name] = await module.run(fleet)
     if "kube_apply" in results:
         apply = results["kube_apply"]
         print(
@@ -79,7 +74,8 @@ async def main(selected: set[str]) -> None:
     print(f"results: {write_results(results)}")
 
 
-ALL = ("kube_apply", "manager_idle", "converge", "helm", "drift")
+OWN_FLEET: dict[str, Any] = {"converge": converge, "helm": helm, "drift": drift}
+ALL = ("kube_apply", "manager_idle", *OWN_FLEET)
 
 if __name__ == "__main__":
     chosen = set(sys.argv[1:]) or set(ALL)

@@ -35,8 +35,9 @@ from typing import Any, Final
 
 from navarch import log
 from navarch.api import names
-from navarch.api.clustersummary import ClusterSummaryStatus, FeatureSummary
+from navarch.api.clustersummary import ClusterSummaryStatus, FeatureStatus, FeatureSummary
 from navarch.api.profile import PolicyRef, Spec
+from navarch.api.validatehealth import FeatureID
 from navarch.controllers import clusterconfiguration, drift
 from navarch.controllers.connections import ClusterConnections, Connection
 from navarch.controllers.deployer import (
@@ -200,6 +201,18 @@ def feature_hash(spec: Spec, sources: list[tuple[str, str, str, Any]]) -> bytes:
         "sources": sources,
     }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
+
+
+def _carried(
+    feature: FeatureID, current: FeatureSummary | None, status: FeatureStatus, **changes: Any
+) -> FeatureSummary:
+    """``feature`` in ``status``, keeping the hash last deployed and the failure count."""
+    fields: dict[str, Any] = {
+        "hash": current.hash if current else None,
+        "consecutive_failures": current.consecutive_failures if current else None,
+    }
+    fields.update(changes)
+    return FeatureSummary(feature_id=feature, status=status, **fields)
 
 
 def _sooner(a: Requeue | None, b: Requeue | None) -> Requeue | None:
@@ -554,11 +567,10 @@ class ClusterSummaryReconciler:
                 ctx,
                 status,
                 RESOURCES,
-                FeatureSummary(
-                    feature_id=RESOURCES,
-                    status="Provisioning",
-                    hash=current.hash if current else None,
-                    consecutive_failures=current.consecutive_failures if current else None,
+                _carried(
+                    RESOURCES,
+                    current,
+                    "Provisioning",
                 ),
                 gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
                 note=note,
@@ -816,11 +828,10 @@ class ClusterSummaryReconciler:
                 ctx,
                 ClusterSummaryStatus.parse(ctx.summary.get("status")),
                 HELM,
-                FeatureSummary(
-                    feature_id=HELM,
-                    status="Provisioning",
-                    hash=current.hash if current else None,
-                    consecutive_failures=current.consecutive_failures if current else None,
+                _carried(
+                    HELM,
+                    current,
+                    "Provisioning",
                 ),
                 gvks=[],
                 note=note,
@@ -847,10 +858,10 @@ class ClusterSummaryReconciler:
                 ctx,
                 fresh,
                 HELM,
-                FeatureSummary(
-                    feature_id=HELM,
-                    status="Failed",
-                    hash=current.hash if current else None,
+                _carried(
+                    HELM,
+                    current,
+                    "Failed",
                     consecutive_failures=failures,
                     failure_reason="Conflict" if not outcome.errors else "HelmError",
                     failure_message="; ".join(problems)[:4000],
@@ -1167,10 +1178,10 @@ class ClusterSummaryReconciler:
             ctx,
             status,
             RESOURCES,
-            FeatureSummary(
-                feature_id=RESOURCES,
-                status="Failed",
-                hash=current.hash if current else None,
+            _carried(
+                RESOURCES,
+                current,
+                "Failed",
                 consecutive_failures=failures,
                 failure_reason=reason,
                 failure_message=message,
@@ -1180,18 +1191,17 @@ class ClusterSummaryReconciler:
         )
         return failures
 
-    async def _feature_status(self, ctx: Context, *, status: str, message: str) -> None:
+    async def _feature_status(self, ctx: Context, *, status: FeatureStatus, message: str) -> None:
         parsed = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         current = _feature(parsed, RESOURCES)
         await self._write_status(
             ctx,
             parsed,
             RESOURCES,
-            FeatureSummary(
-                feature_id=RESOURCES,
-                status=status,  # type: ignore[arg-type]
-                hash=current.hash if current else None,
-                consecutive_failures=current.consecutive_failures if current else None,
+            _carried(
+                RESOURCES,
+                current,
+                status,
                 failure_message=message,
             ),
             gvks=_deployed_gvks(parsed, RESOURCES),

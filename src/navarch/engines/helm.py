@@ -268,27 +268,19 @@ def release_of_secret(secret: dict[str, Any]) -> Release | None:
 
 
 def _flags(options: InstallOptions) -> list[str]:
-    flags: list[str] = []
-    if options.create_namespace:
-        flags.append("--create-namespace")
-    if options.wait or options.atomic:
-        flags.append("--wait=watcher")
-    if options.wait_for_jobs:
-        flags.append("--wait-for-jobs")
-    if options.skip_crds:
-        flags.append("--skip-crds")
-    if options.atomic:
-        flags.append("--rollback-on-failure")
-    if options.disable_hooks:
-        flags.append("--no-hooks")
-    if options.take_ownership:
-        flags.append("--take-ownership")
-    if options.reset_values:
-        flags.append("--reset-values")
-    if options.reuse_values:
-        flags.append("--reuse-values")
-    if options.force:
-        flags.append("--force-replace")
+    switches = (
+        (options.create_namespace, "--create-namespace"),
+        (options.wait or options.atomic, "--wait=watcher"),
+        (options.wait_for_jobs, "--wait-for-jobs"),
+        (options.skip_crds, "--skip-crds"),
+        (options.atomic, "--rollback-on-failure"),
+        (options.disable_hooks, "--no-hooks"),
+        (options.take_ownership, "--take-ownership"),
+        (options.reset_values, "--reset-values"),
+        (options.reuse_values, "--reuse-values"),
+        (options.force, "--force-replace"),
+    )
+    flags = [flag for on, flag in switches if on]
     if options.labels:
         flags += ["--labels", ",".join(f"{k}={v}" for k, v in sorted(options.labels.items()))]
     return flags
