@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +126,7 @@ class DriftAgent:
         self._by_ref: dict[ResourceRef, set[SummaryKey]] = {}
         self._informers: dict[TypeKey, Informer] = {}
         self._pending: dict[SummaryKey, _Pending] = {}
+        self._background: set[asyncio.Task[None]] = set()  # referenced until done
         self.drifts_reported = 0
         if baselines is not None:
             baselines.subscribe(self._settled)
@@ -181,7 +182,7 @@ class DriftAgent:
         )
         self._informers[type_key] = informer
         informer.start()
-        asyncio.get_running_loop().create_task(self._after_sync(type_key, informer))
+        self._spawn(self._after_sync(type_key, informer))
 
     async def _after_sync(self, type_key: TypeKey, informer: Informer) -> None:
         """Once a kind is listed, what is tracked but absent was deleted while unwatched."""
@@ -194,9 +195,18 @@ class DriftAgent:
         used = {t for tracked in self._tracked.values() for t in tracked.resources.values()}
         for type_key in [t for t in self._informers if t not in used]:
             informer = self._informers.pop(type_key)
-            asyncio.get_running_loop().create_task(informer.stop())
+            informer.cancel()
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     async def close(self) -> None:
+        if self._baselines is not None:
+            self._baselines.unsubscribe(self._settled)
+        for task in list(self._background):
+            task.cancel()
         for pending in self._pending.values():
             if pending.task is not None:
                 pending.task.cancel()
@@ -241,7 +251,7 @@ class DriftAgent:
             return
         if obj is None:
             if confirm:  # a cache miss may only be an event not seen yet: ask the server
-                asyncio.get_running_loop().create_task(self._confirm_gone(key, ref))
+                self._spawn(self._confirm_gone(key, ref))
                 return
             self._drifted(key, ref, "deleted")
             return

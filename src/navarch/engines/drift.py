@@ -230,6 +230,10 @@ class Baselines:
         """``listener(key)`` runs when the manager has finished writing ``key``'s objects."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[SummaryKey], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def on_report(self, listener: Callable[[SummaryKey], None]) -> None:
         """``listener(key)`` runs when an in-process agent reports drift of ``key``."""
         self._reporters.append(listener)

@@ -55,6 +55,7 @@ class InProcessAgents:
         self.resource_summaries = resource_summaries
         self._summaries: dict[ClusterKey, dict[SummaryKey, KubeObject]] = {}
         self._agents: dict[ClusterKey, DriftAgent] = {}
+        self._closing: set[asyncio.Task[None]] = set()  # referenced until done
         resource_summaries.add_handler(
             FuncHandler(add=self._upsert, update=lambda _o, n: self._upsert(n), delete=self._gone)
         )
@@ -111,7 +112,9 @@ class InProcessAgents:
     def _close(self, cluster: ClusterKey) -> None:
         agent = self._agents.pop(cluster, None)
         if agent is not None:
-            asyncio.get_running_loop().create_task(agent.close())
+            closing = asyncio.get_running_loop().create_task(agent.close())
+            self._closing.add(closing)
+            closing.add_done_callback(self._closing.discard)
             _log.info("drift agent stopped", cluster=agent.cluster)
 
     async def run(self) -> None:

@@ -188,6 +188,12 @@ class Informer:
             self._task = asyncio.create_task(self.run(), name=repr(self))
         return self._task
 
+    def cancel(self) -> None:
+        """Stop without waiting: the list/watch task ends at its next await."""
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

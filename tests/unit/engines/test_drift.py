@@ -137,6 +137,10 @@ def test_baselines_hold_judging_while_the_manager_writes() -> None:
     baselines.begin(key)  # deployed again later
     baselines.settle(key, {})
     assert not baselines.writing(key)
+    baselines.unsubscribe(settled.append)
+    baselines.begin(key)
+    baselines.settle(key, None)
+    assert settled == [key, key, key]  # the unsubscribed listener heard nothing more
 
 
 def test_in_process_reports_wake_the_controller_and_are_taken_once() -> None:
