@@ -17,6 +17,7 @@ Everything is read from informer caches that have synced, so a failed list never
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -31,6 +32,8 @@ from navarch.kube import Client, Conflict, KubeObject, NotFound
 from navarch.runtime import Controller, FuncHandler, Informer, Requeue
 
 _log = log.get_logger(__name__)
+
+SUMMARY_WRITES = 16  # ClusterSummary applies in flight per profile reconcile
 
 ProfileKey = tuple[str, str]  # ("" for a ClusterProfile, or the Profile's namespace; name)
 
@@ -322,6 +325,7 @@ class ProfileReconciler:
         updated = _keys_at(status.updated_clusters, digest)
         limit = max_update_limit(spec.max_update, len(matching))
         in_flight: set[tuple[str, str]] = set()
+        writes: list[tuple[KubeObject, KubeObject | None]] = []
         for ref in matching:
             cluster = (ref.namespace or "", ref.name or "")
             desired = summary_object(profile, self.kind, *cluster)
@@ -336,10 +340,9 @@ class ProfileReconciler:
                 continue
             if limit is not None and len(in_flight) >= limit:
                 continue  # maxUpdate: this cluster waits for one in flight to finish
-            applied = await self.mgmt.apply(desired, force=True)
-            if existing is not None:
-                await _reset_progress(self.mgmt, applied)
+            writes.append((desired, existing))
             in_flight.add(cluster)
+        await self._write_summaries(writes)
         for summary in self._owned_summaries(key):
             spec_of = summary.get("spec") or {}
             cluster = (
@@ -396,6 +399,19 @@ class ProfileReconciler:
         if self.finalizer in finalizers:
             await self._patch_finalizers(profile, [f for f in finalizers if f != self.finalizer])
         return None
+
+    async def _write_summaries(self, writes: list[tuple[KubeObject, KubeObject | None]]) -> None:
+        """Apply the ClusterSummaries (desired, existing) a few at a time, not one by one: a
+        profile matching hundreds of clusters must not wait for hundreds of round trips."""
+        gate = asyncio.Semaphore(SUMMARY_WRITES)
+
+        async def one(desired: KubeObject, existing: KubeObject | None) -> None:
+            async with gate:
+                applied = await self.mgmt.apply(desired, force=True)
+                if existing is not None:
+                    await _reset_progress(self.mgmt, applied)
+
+        await asyncio.gather(*(one(d, e) for d, e in writes))
 
     async def _delete_summary(self, summary: KubeObject) -> None:
         meta = summary.get("metadata") or {}
