@@ -230,6 +230,21 @@ def test_demo_exit_tears_everything_down(state_dir: Path) -> None:
     result = navarch("demo", "--clusters", "1", "--exit", env={"NAVARCH_FLEET_DIR": str(state_dir)})
     assert result.code == 0, result.stderr
     assert re.search(r"^fleet\s+cluster-1\s+true\s+Healthy", result.stdout, re.M)
+    # the add-ons of the example profiles, as `show addons` lists them
+    for row in (
+        r":ConfigMap\s+platform\s+platform-settings\s+N/A",
+        r":Namespace\s+platform\s+N/A",
+        r":ServiceAccount\s+platform\s+deployer\s+N/A",
+        r"helm chart\s+greeter\s+greeter\s+1\.0\.0",
+    ):
+        assert re.search(rf"^fleet/cluster-1\s+{row}\s", result.stdout, re.M), row
+    # a drift repaired, and how long it took
+    repairs = re.findall(
+        r"^drift: platform/platform-settings (edited|deleted) in cluster-1, repaired in (\d+) ms$",
+        result.stdout,
+        re.M,
+    )
+    assert [action for action, _ in repairs] == ["edited", "deleted"]
     assert "fleet removed" in result.stderr
     assert gone(demo_manager_pid(result.stderr))
     assert processes_using(state_dir) == []

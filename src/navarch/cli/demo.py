@@ -1,9 +1,13 @@
 """`navarch demo` (what `make demo` runs): the main job, end to end, as a new user sees it.
 
-What it does today: builds what is missing, starts a local fleet, installs the CRDs, starts the
+What it does: builds what is missing, starts a local fleet, installs the CRDs, starts the
 manager in the background (a process of the fleet, so `navarch local down` stops it too),
-registers the managed clusters with labels, waits until the manager reports them Ready, and
-prints how to look around. Add-on deployment joins as the profile controllers land.
+registers the managed clusters with labels and waits until they are Ready; serves the example
+chart (``examples/charts``) on http://127.0.0.1:8879 (another fleet process), applies the example
+profiles (``examples/*.yaml``: raw manifests with drift detection for env=prod, a Helm chart for
+every cluster), waits until every ClusterSummary is provisioned and prints the ``show addons``
+table; then edits and deletes a managed object in cluster-1 and prints how long each repair
+took; and prints how to look around (or, with ``--exit``, tears everything down).
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import asyncio
 import os
 import sys
 import time
+from pathlib import Path
+
+import yaml
 
 from navarch import toolchain
 from navarch.admin import install as crd_install
@@ -20,8 +27,10 @@ from navarch.api import names
 from navarch.cli import local
 from navarch.cli.clusters import print_clusters
 from navarch.cli.output import console, progress
+from navarch.cli.show import print_addons
+from navarch.controllers.profile import provisioned
 from navarch.fleet import Fleet, managed_names
-from navarch.kube import Client
+from navarch.kube import Client, KubeObject, NotFound
 
 NAMESPACE = "fleet"
 READY_TIMEOUT = 120.0
@@ -61,8 +70,14 @@ async def run_demo(clusters: int, exit_after: bool) -> None:
         progress(f"manager running (pid {pid}); log: {fleet.log_of('manager')}")
         await register_all(fleet, mgmt, managed_names(clusters))
         items = await wait_ready(mgmt, clusters)
-    _out.print()
-    print_clusters(items)
+        _out.print()
+        print_clusters(items)
+        await serve_charts(fleet)
+        await apply_examples(mgmt)
+        configurations = await wait_deployed(mgmt, clusters)
+        _out.print()
+        print_addons(configurations)
+        await show_drift_repair(fleet)
     kubectl, navarch = local.kubectl_hint(), local.navarch_hint()
     if exit_after:
         _out.print("\n--exit: stopping the manager and the fleet")
@@ -71,6 +86,9 @@ async def run_demo(clusters: int, exit_after: bool) -> None:
             "\nThe fleet and the manager are running. Look around:\n"
             f"  export KUBECONFIG={status.kubeconfig}\n"
             f"  {navarch} get clusters\n"
+            f"  {navarch} show addons\n"
+            f"  {kubectl} --context cluster-1 -n platform edit configmap platform-settings"
+            "   # put back at once\n"
             f"  {kubectl} --context cluster-1 get namespaces\n"
             f"  {kubectl} --context mgmt get sveltosclusters -A\n"
             f"  {navarch} local stop cluster-1   # it goes Down in `get clusters` within 30 s\n"
@@ -111,3 +129,132 @@ async def wait_ready(mgmt: Client, expected: int) -> list[dict[str, object]]:
                 f"{READY_TIMEOUT:.0f}s: see `navarch get clusters` and the manager's log"
             )
         await asyncio.sleep(0.5)
+
+
+CHART_PORT = 8879
+DEPLOY_TIMEOUT = 180.0
+
+
+def examples_dir() -> Path:
+    """The repository's ``examples/`` (Navarch is installed from its checkout)."""
+    found = Path(__file__).resolve().parents[3] / "examples"
+    if not (found / "charts").is_dir():
+        raise reg.RegistrationError(
+            f"the examples are not at {found}; run the demo from a checkout of the repository"
+        )
+    return found
+
+
+async def _run(*args: str) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await proc.communicate()
+    if proc.returncode != 0:
+        raise reg.RegistrationError(
+            f"{Path(args[0]).name} {args[1]} failed: {err.decode().strip()}"
+        )
+
+
+async def serve_charts(fleet: Fleet) -> None:
+    """Package the example charts, index them and serve them on loopback (a fleet process)."""
+    helm = str(toolchain.binary_path("helm"))
+    repo = fleet.dir / "charts"
+    repo.mkdir(exist_ok=True)
+    for chart in sorted((examples_dir() / "charts").iterdir()):
+        await _run(helm, "package", str(chart), "--destination", str(repo))
+    url = f"http://127.0.0.1:{CHART_PORT}"
+    await _run(helm, "repo", "index", str(repo), "--url", url)
+    pid = await fleet.ensure_extra(
+        "chartrepo",
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(CHART_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(repo),
+        ],
+        env=dict(os.environ),
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", CHART_PORT)
+            writer.close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise reg.RegistrationError(
+                    f"the chart repository did not start on {url} (is the port in use?); "
+                    f"see {fleet.log_of('chartrepo')}"
+                ) from None
+            await asyncio.sleep(0.2)
+    progress(f"chart repository serving {url} (pid {pid})")
+
+
+async def apply_examples(mgmt: Client) -> None:
+    for path in sorted(examples_dir().glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc:
+                await mgmt.apply(doc, force=True)
+        progress(f"applied examples/{path.name}")
+
+
+async def wait_deployed(mgmt: Client, clusters: int) -> list[KubeObject]:
+    """Until every ClusterSummary is provisioned; returns the ClusterConfigurations."""
+    expected = clusters + min(clusters, 2)  # greeter everywhere, prod-baseline on env=prod
+    deadline = time.monotonic() + DEPLOY_TIMEOUT
+    while True:
+        listed = await mgmt.list(names.CONFIG_API_VERSION, names.CLUSTER_SUMMARY_KIND, NAMESPACE)
+        done = [s for s in listed.items if provisioned(s)]
+        progress(f"add-ons provisioned: {len(done)} of {expected} (profile x cluster)")
+        if len(done) >= expected:
+            break
+        if time.monotonic() > deadline:
+            raise reg.RegistrationError(
+                f"only {len(done)} of {expected} ClusterSummaries were provisioned within "
+                f"{DEPLOY_TIMEOUT:.0f}s: see `kubectl get clustersummaries -A -o yaml` and the "
+                "manager's log"
+            )
+        await asyncio.sleep(1.0)
+    return (
+        await mgmt.list(names.CONFIG_API_VERSION, names.CLUSTER_CONFIGURATION_KIND, NAMESPACE)
+    ).items
+
+
+async def show_drift_repair(fleet: Fleet) -> None:
+    """Edit, then delete, a managed object in cluster-1; print how long each repair took."""
+    async with Client(fleet.cluster_config("cluster-1")) as remote:
+        await asyncio.sleep(1.0)  # the drift agent has listed what it watches
+        for action in ("edited", "deleted"):
+            if action == "edited":
+                await remote.patch(
+                    "v1",
+                    "ConfigMap",
+                    "platform-settings",
+                    {"data": {"logLevel": "debug"}},
+                    namespace="platform",
+                )
+            else:
+                await remote.delete("v1", "ConfigMap", "platform-settings", "platform")
+            started = time.perf_counter()
+            while True:
+                try:
+                    obj = await remote.get("v1", "ConfigMap", "platform-settings", "platform")
+                    if (obj.get("data") or {}).get("logLevel") == "info":
+                        break
+                except NotFound:
+                    pass
+                if time.perf_counter() - started > 30:
+                    raise reg.RegistrationError(
+                        "the drifted ConfigMap was not repaired within 30 s; see the manager's log"
+                    )
+                await asyncio.sleep(0.005)
+            took = (time.perf_counter() - started) * 1000
+            _out.print(
+                f"drift: platform/platform-settings {action} in cluster-1, "
+                f"repaired in {took:.0f} ms"
+            )

@@ -171,27 +171,42 @@ def show_addons(
                 )
             ).items
 
-    rows = addon_rows(
+    print_addons(
         asyncio.run(run()),
         cluster=cluster,
         profile=profile,
         resources=not helm_charts,
         charts=not only_resources,
+        output=output,
     )
-    _print(
-        rows,
-        (
-            "CLUSTER",
-            "RESOURCE TYPE",
-            "NAMESPACE",
-            "NAME",
-            "VERSION",
-            "TIME",
-            "DEPLOYMENT TYPE",
-            "PROFILES",
-        ),
-        output,
+
+
+ADDON_COLUMNS = (
+    "CLUSTER",
+    "RESOURCE TYPE",
+    "NAMESPACE",
+    "NAME",
+    "VERSION",
+    "TIME",
+    "DEPLOYMENT TYPE",
+    "PROFILES",
+)
+
+
+def print_addons(
+    configurations: list[KubeObject],
+    *,
+    cluster: str | None = None,
+    profile: str | None = None,
+    resources: bool = True,
+    charts: bool = True,
+    output: OutputFormat = OutputFormat.table,
+) -> None:
+    """The `show addons` table (sveltosctl's columns) of these ClusterConfigurations."""
+    rows = addon_rows(
+        configurations, cluster=cluster, profile=profile, resources=resources, charts=charts
     )
+    _print(rows, ADDON_COLUMNS, output)
 
 
 @dataclass(frozen=True)
