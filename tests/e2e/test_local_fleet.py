@@ -208,19 +208,25 @@ def gone(pid: int) -> bool:
 
 def test_demo_registers_the_fleet_and_leaves_it_running(state_dir: Path) -> None:
     env = {"NAVARCH_FLEET_DIR": str(state_dir)}
-    result = navarch("demo", "--clusters", "2", env=env)
+    result = navarch("demo", "--clusters", "3", env=env)
     assert result.code == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines() if line.startswith("fleet ")]
     assert [r[:5] for r in rows] == [
-        ["fleet", "cluster-1", "true", "Healthy", KUBERNETES_VERSION],
-        ["fleet", "cluster-2", "true", "Healthy", KUBERNETES_VERSION],
+        ["fleet", f"cluster-{i}", "true", "Healthy", KUBERNETES_VERSION] for i in (1, 2, 3)
     ]
+    assert "env=staging" in rows[2][5]
+    # relabelled to env=prod, cluster-3 gets the env=prod add-ons
+    assert re.search(
+        r"^label: cluster-3 env=staging -> env=prod; prod-baseline deployed there in [\d.]+ s$",
+        result.stdout,
+        re.M,
+    )
     assert "env=prod" in rows[0][5]
     assert "--context cluster-1 get namespaces" in result.stdout
     manager = demo_manager_pid(result.stderr)
     assert not gone(manager), "the manager keeps running after the demo returns"
     listing = navarch("get", "clusters", env={"KUBECONFIG": str(state_dir / "kubeconfig")})
-    assert listing.code == 0 and "cluster-2" in listing.stdout
+    assert listing.code == 0 and "cluster-3" in listing.stdout
     assert navarch("local", "down", env=env).code == 0
     assert gone(manager), "local down stops the demo's manager too"
     assert processes_using(state_dir) == []

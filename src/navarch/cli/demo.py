@@ -78,6 +78,8 @@ async def run_demo(clusters: int, exit_after: bool) -> None:
         _out.print()
         print_addons(configurations)
         await show_drift_repair(fleet)
+        if clusters >= 3:
+            await show_label_move(mgmt, managed_names(clusters)[2])
     kubectl, navarch = local.kubectl_hint(), local.navarch_hint()
     if exit_after:
         _out.print("\n--exit: stopping the manager and the fleet")
@@ -258,3 +260,35 @@ async def show_drift_repair(fleet: Fleet) -> None:
                 f"drift: platform/platform-settings {action} in cluster-1, "
                 f"repaired in {took:.0f} ms"
             )
+
+
+async def show_label_move(mgmt: Client, cluster: str) -> None:
+    """Relabel ``cluster`` env=staging -> env=prod: the env=prod add-ons follow it."""
+    summary = f"prod-baseline-sveltos-{cluster}"
+    await mgmt.patch(
+        names.LIB_API_VERSION,
+        names.SVELTOS_CLUSTER_KIND,
+        cluster,
+        {"metadata": {"labels": {"env": "prod"}}},
+        namespace=NAMESPACE,
+    )
+    started = time.perf_counter()
+    while True:
+        try:
+            found = await mgmt.get(
+                names.CONFIG_API_VERSION, names.CLUSTER_SUMMARY_KIND, summary, NAMESPACE
+            )
+            if provisioned(found):
+                break
+        except NotFound:
+            pass
+        if time.perf_counter() - started > DEPLOY_TIMEOUT:
+            raise reg.RegistrationError(
+                f"prod-baseline did not reach {cluster} within {DEPLOY_TIMEOUT:.0f}s after its "
+                "label changed; see the manager's log"
+            )
+        await asyncio.sleep(0.05)
+    took = time.perf_counter() - started
+    _out.print(
+        f"label: {cluster} env=staging -> env=prod; prod-baseline deployed there in {took:.1f} s"
+    )
