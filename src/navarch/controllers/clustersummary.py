@@ -161,8 +161,6 @@ def source_of(ref: PolicyRef, ctx: Context) -> tuple[str, str, str]:
 def unsupported(spec: Spec) -> list[str]:
     """Spec fields this controller does not act on yet (said in status, never ignored)."""
     helm_notes = [note for chart in spec.helm_charts or [] for note in unsupported_options(chart)]
-    if spec.helm_charts and spec.sync_mode == "DryRun":
-        helm_notes.append("helmCharts in DryRun mode (nothing is reported for them)")
     fields = {
         "kustomizationRefs": spec.kustomization_refs,
         "templateResourceRefs": spec.template_resource_refs,
@@ -984,13 +982,25 @@ class ClusterSummaryReconciler:
         actions = await plan(
             clients, items, ctx.owner, RESOURCES, _deployed_gvks(status, RESOURCES)
         )
+        report_status: dict[str, Any] = {"resourceReports": [_report_line(a) for a in actions]}
+        connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
+        previous = [h.dump() for h in status.helm_release_summaries or []]
+        if self.helm is not None and connection is not None and (ctx.spec.helm_charts or previous):
+            report_status["releaseReports"] = await self.helm.plan(
+                connection.client,
+                list(ctx.spec.helm_charts or []),
+                previous,
+                self._releases_of_others(ctx),
+                self._read_source,
+                ctx.cluster_namespace,
+            )
         report = self._report_object(ctx)
         await self.mgmt.apply(report, force=True)
         await self.mgmt.apply_status(
             {
                 **{k: report[k] for k in ("apiVersion", "kind")},
                 "metadata": {k: report["metadata"][k] for k in ("name", "namespace")},
-                "status": {"resourceReports": [_report_line(a) for a in actions]},
+                "status": report_status,
             }
         )
         await self._write_status(

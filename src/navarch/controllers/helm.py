@@ -192,6 +192,15 @@ async def find_release(remote: Client, name: str, namespace: str) -> Release | N
     return max(releases, key=lambda r: r.revision) if releases else None
 
 
+def managed_releases(summaries: list[dict[str, Any]]) -> dict[ReleaseKey, dict[str, Any]]:
+    """The helmReleaseSummaries entries this profile manages, by release."""
+    return {
+        (str(p["releaseNamespace"]), str(p["releaseName"])): p
+        for p in summaries
+        if p.get("status") == "Managing"
+    }
+
+
 class HelmFeature:
     """Runs the decisions of the module docstring against one cluster."""
 
@@ -216,11 +225,7 @@ class HelmFeature:
         profiles of the cluster manage, with the profile's name; ``claim(summaries)`` writes
         the claim of a release before Helm runs."""
         outcome = Outcome()
-        managed = {
-            (p["releaseNamespace"], p["releaseName"]): p
-            for p in previous
-            if p.get("status") == "Managing"
-        }
+        managed = managed_releases(previous)
         wanted = {release_key(c) for c in charts if c.helm_chart_action != "Uninstall"}
         for chart in charts:
             key = release_key(chart)
@@ -347,6 +352,80 @@ class HelmFeature:
         if app_version:
             record["appVersion"] = app_version
         return record
+
+    async def plan(
+        self,
+        remote: Client,
+        charts: list[HelmChart],
+        previous: list[dict[str, Any]],
+        others: dict[ReleaseKey, str],
+        read: ReadSource,
+        default_namespace: str,
+    ) -> list[dict[str, Any]]:
+        """DryRun: what ``deploy`` would do to each release (ClusterReport ``releaseReports``),
+        reading the cluster and running nothing."""
+        managed = managed_releases(previous)
+        reports: list[dict[str, Any]] = []
+        listed: set[ReleaseKey] = set()
+        for chart in charts:
+            key = release_key(chart)
+            listed.add(key)
+            try:
+                action, message = await self._planned(
+                    remote, chart, managed.get(key), others.get(key), read, default_namespace
+                )
+            except (ValuesError, KubeError) as exc:
+                action, message = "", str(exc)
+            report = {
+                "chartName": key[1],
+                "releaseNamespace": key[0],
+                "chartVersion": str(chart.chart_version or ""),
+            }
+            if action:
+                report["action"] = action
+            if message:
+                report["message"] = message
+            reports.append(report)
+        for key, entry in managed.items():
+            if key not in listed:
+                reports.append(
+                    {
+                        "chartName": key[1],
+                        "releaseNamespace": key[0],
+                        "chartVersion": str(entry.get("chartVersion") or ""),
+                        "action": "Delete",
+                        "message": "no longer listed in the profile",
+                    }
+                )
+        return reports
+
+    async def _planned(
+        self,
+        remote: Client,
+        chart: HelmChart,
+        ours: dict[str, Any] | None,
+        other: str | None,
+        read: ReadSource,
+        default_namespace: str,
+    ) -> tuple[str, str]:
+        key = release_key(chart)
+        if chart.helm_chart_action == "Uninstall":
+            return ("Delete", "") if ours is not None else ("No Action", "not installed by us")
+        if other is not None:
+            return "Conflict", f"the release is managed by {other}"
+        values = chart_values(chart, read, default_namespace)
+        existing = await find_release(remote, key[1], key[0])
+        if existing is None:
+            return "Install", ""
+        if ours is None and not install_options(chart).take_ownership:
+            return "Conflict", "a release of that name exists and no profile manages it"
+        version = str(chart.chart_version or "")
+        if not existing.has_version(version):
+            return "Upgrade", f"from {existing.chart} to version {version}"
+        wire_hash = base64.b64encode(values_hash(chart, values)).decode()
+        if ours is None or ours.get("valuesHash") != wire_hash or existing.status != "deployed":
+            return "Update Values", ""
+        return "No Action", ""
 
     async def withdraw(
         self, kubeconfig: dict[str, Any], managed: list[dict[str, Any]]

@@ -194,3 +194,32 @@ async def test_a_missing_version_and_a_second_claim_are_reported(
     kept = await release_of(fleet, "cluster-2", good)
     assert kept is not None and kept.chart == "greeter-1.0.0"
     await cleanup(mgmt, f"hdup-{tag}", f"hbad-{tag}")
+
+
+async def test_dry_run_reports_what_helm_would_do_and_installs_nothing(
+    fleet: TestFleet, manager: Manager, repo: ChartRepo
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"hdry-{uid()}", uid()
+    await register_cluster(fleet, ns, "y", "cluster-3", f"hdry={tag}")
+    release = f"dry-{tag}"
+    profile = helm_profile(
+        f"hdry-{tag}", {"hdry": tag}, [greeter(repo, release, "1.0.0")], syncMode="DryRun"
+    )
+    await mgmt.apply(profile)
+
+    async def reported() -> list[list[str]] | None:
+        shown = await navarch_async(
+            "--context", "mgmt", "show", "dryrun", "--namespace", ns, env=manager.env
+        )
+        assert shown.code == 0, shown.stderr
+        rows = [line.split() for line in shown.stdout.splitlines() if "helm" in line]
+        return rows or None
+
+    rows = await eventually(reported, timeout=60, what="dry run report")
+    assert rows[0][:6] == [f"{ns}/y", "helm", "release", "apps", release, "Install"]
+    assert await release_of(fleet, "cluster-3", release) is None, "DryRun installs nothing"
+    # the same profile in Continuous mode installs it
+    profile["spec"]["syncMode"] = "Continuous"
+    await mgmt.apply(profile)
+    await eventually(lambda: release_of(fleet, "cluster-3", release), timeout=60, what="installed")
+    await cleanup(mgmt, f"hdry-{tag}")
