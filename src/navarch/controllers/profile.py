@@ -407,8 +407,12 @@ class ProfileReconciler:
 
         async def one(desired: KubeObject, existing: KubeObject | None) -> None:
             async with gate:
-                applied = await self.mgmt.apply(desired, force=True)
                 if existing is not None:
+                    # reset first: the new spec must never be seen beside the old spec's
+                    # "Provisioned", or maxUpdate would count this cluster as done at once
+                    await _reset_progress(self.mgmt, existing)
+                applied = await self.mgmt.apply(desired, force=True)
+                if existing is not None:  # the first reset may have lost a race: once more
                     await _reset_progress(self.mgmt, applied)
 
         await asyncio.gather(*(one(d, e) for d, e in writes))
