@@ -851,21 +851,14 @@ class ClusterSummaryReconciler:
         fresh = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         problems = outcome.conflicts + outcome.errors
         if problems:
-            failures = (current.consecutive_failures or 0) + 1 if current else 1
-            await self._write_status(
+            failures = await self._failed(
                 ctx,
                 fresh,
-                HELM,
-                _carried(
-                    HELM,
-                    current,
-                    "Failed",
-                    consecutive_failures=failures,
-                    failure_reason="Conflict" if not outcome.errors else "HelmError",
-                    failure_message="; ".join(problems)[:4000],
-                ),
+                "; ".join(problems)[:4000],
+                reason="Conflict" if not outcome.errors else "HelmError",
                 gvks=[],
                 note=note,
+                feature=HELM,
                 helm=outcome.summaries,
             )
             if not outcome.errors:
@@ -1174,9 +1167,11 @@ class ClusterSummaryReconciler:
         reason: str,
         gvks: list[str] | None = None,
         note: str | None = None,
+        feature: FeatureID = RESOURCES,
+        helm: list[dict[str, Any]] | None = None,
     ) -> int:
-        """Record a failure; returns how many in a row this makes."""
-        current = _feature(status, RESOURCES)
+        """Record a failure of ``feature``; returns how many in a row this makes."""
+        current = _feature(status, feature)
         failures = (current.consecutive_failures or 0) + 1 if current else 1
         if retry(ctx.spec, failures) is None:
             message += (
@@ -1187,17 +1182,18 @@ class ClusterSummaryReconciler:
         await self._write_status(
             ctx,
             status,
-            RESOURCES,
+            feature,
             _carried(
-                RESOURCES,
+                feature,
                 current,
                 "Failed",
                 consecutive_failures=failures,
                 failure_reason=reason,
                 failure_message=message,
             ),
-            gvks=gvks if gvks is not None else _deployed_gvks(status, RESOURCES),
+            gvks=gvks if gvks is not None else _deployed_gvks(status, feature),
             note=note,
+            helm=helm,
         )
         return failures
 
