@@ -117,7 +117,7 @@ async def test_an_edit_and_a_deletion_are_repaired_and_recorded(
     assert counted in scraped.text.splitlines()
     # the manager's own repairs are not drift: the count stays where it is
     await eventually(lambda: tracked(mgmt, ns, summary), what="report cleared")
-    await asyncio.sleep(2)
+    await asyncio.sleep(2)  # a window in which nothing may happen: no condition to wait for
     assert (await drift_status(mgmt, ns, summary))["repairs"] == record["repairs"]
     # withdrawing removes the ResourceSummary
     await cleanup(mgmt, profile)
@@ -252,9 +252,10 @@ async def test_a_writer_that_keeps_changing_a_field_is_reported_not_fought(
     finally:
         task.cancel()
     assert name in record["message"]
-    await asyncio.sleep(1)
-    record = await drift_status(mgmt, ns, summary)
     assert record["repairs"] == 5  # RepairGuard.LIMIT, then the object is left alone
+    # a window in which nothing may happen (no condition to wait for): no sixth repair
+    await asyncio.sleep(1)
+    assert (await drift_status(mgmt, ns, summary))["repairs"] == 5
     events = await mgmt.list("v1", "Event", ns)
     assert any(e["reason"] == "DriftNotRepaired" for e in events.items)
     await cleanup(mgmt, profile)

@@ -41,7 +41,7 @@ metadata:
 spec:
   clusterSelector:
     matchLabels:
-      example: {label}
+      example: "{label}"
   helmCharts:
 {charts}"""
 
