@@ -242,6 +242,8 @@ def test_demo_exit_tears_everything_down(state_dir: Path) -> None:
         r":Namespace\s+platform\s+N/A",
         r":ServiceAccount\s+platform\s+deployer\s+N/A",
         r"helm chart\s+greeter\s+greeter\s+1\.0\.0",
+        r":ResourceQuota\s+team-a\s+team-quota\s+N/A",
+        r":ServiceAccount\s+team-a\s+ci-bot\s+N/A",
     ):
         assert re.search(rf"^fleet/cluster-1\s+{row}\s", result.stdout, re.M), row
     # a drift repaired, and how long it took

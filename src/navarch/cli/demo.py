@@ -4,10 +4,12 @@ What it does: builds what is missing, starts a local fleet, installs the CRDs, s
 manager in the background (a process of the fleet, so `navarch local down` stops it too),
 registers the managed clusters with labels and waits until they are Ready; serves the example
 chart (``examples/charts``) on http://127.0.0.1:8879 (another fleet process), applies the example
-profiles (``examples/*.yaml``: raw manifests with drift detection for env=prod, a Helm chart for
-every cluster), waits until every ClusterSummary is provisioned and prints the ``show addons``
-table; then edits and deletes a managed object in cluster-1 and prints how long each repair
-took; and prints how to look around (or, with ``--exit``, tears everything down).
+profiles (``examples/*.yaml``: raw manifests with drift detection for env=prod, a Helm chart and
+a kustomize tree for every cluster; each ``examples/kustomize/<name>`` tree is first stored as
+ConfigMap ``<name>``, as ``kubectl create configmap --from-file=kustomize.tar.gz`` would),
+waits until every ClusterSummary is provisioned and prints the ``show addons`` table; then edits
+and deletes a managed object in cluster-1 and prints how long each repair took; and prints how
+to look around (or, with ``--exit``, tears everything down).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from navarch.cli.clusters import print_clusters
 from navarch.cli.output import console, progress
 from navarch.cli.show import print_addons
 from navarch.controllers.profile import provisioned
+from navarch.engines import kustomize
 from navarch.fleet import Fleet, managed_names
 from navarch.kube import Client, KubeObject, NotFound
 
@@ -73,6 +76,7 @@ async def run_demo(clusters: int, exit_after: bool) -> None:
         _out.print()
         print_clusters(items)
         await serve_charts(fleet)
+        await store_kustomize_trees(mgmt)
         await apply_examples(mgmt)
         configurations = await wait_deployed(mgmt, clusters)
         _out.print()
@@ -197,6 +201,16 @@ async def serve_charts(fleet: Fleet) -> None:
     progress(f"chart repository serving {url} (pid {pid})")
 
 
+async def store_kustomize_trees(mgmt: Client) -> None:
+    """Each ``examples/kustomize/<name>`` as ConfigMap default/<name> holding kustomize.tar.gz."""
+    for tree in sorted(p for p in (examples_dir() / "kustomize").iterdir() if p.is_dir()):
+        archive = kustomize.pack(tree)
+        await mgmt.apply(
+            kustomize.source_object("ConfigMap", tree.name, "default", archive), force=True
+        )
+        progress(f"stored examples/kustomize/{tree.name} as ConfigMap default/{tree.name}")
+
+
 async def apply_examples(mgmt: Client) -> None:
     for path in sorted(examples_dir().glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
@@ -207,7 +221,8 @@ async def apply_examples(mgmt: Client) -> None:
 
 async def wait_deployed(mgmt: Client, clusters: int) -> list[KubeObject]:
     """Until every ClusterSummary is provisioned; returns the ClusterConfigurations."""
-    expected = clusters + min(clusters, 2)  # greeter everywhere, prod-baseline on env=prod
+    # greeter and team-spaces everywhere, prod-baseline on env=prod
+    expected = 2 * clusters + min(clusters, 2)
     deadline = time.monotonic() + DEPLOY_TIMEOUT
     while True:
         listed = await mgmt.list(names.CONFIG_API_VERSION, names.CLUSTER_SUMMARY_KIND, NAMESPACE)

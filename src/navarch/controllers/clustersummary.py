@@ -51,6 +51,9 @@ from navarch.controllers.deployer import (
     remove_stale,
 )
 from navarch.controllers.helm import HelmFeature, unsupported_options
+from navarch.controllers.kustomize import KUSTOMIZE
+from navarch.controllers.kustomize import collect as collect_kustomize
+from navarch.controllers.kustomize import feature_hash as kustomize_hash
 from navarch.controllers.profile import provisioned
 from navarch.engines.drift import (
     Baselines,
@@ -59,6 +62,7 @@ from navarch.engines.drift import (
     exclusion_patches,
     hashes_of,
 )
+from navarch.engines.kustomize import Kustomize
 from navarch.engines.resources import (
     LUA_ANNOTATION,
     TEMPLATE_ANNOTATION,
@@ -162,7 +166,6 @@ def unsupported(spec: Spec) -> list[str]:
     """Spec fields this controller does not act on yet (said in status, never ignored)."""
     helm_notes = [note for chart in spec.helm_charts or [] for note in unsupported_options(chart)]
     fields = {
-        "kustomizationRefs": spec.kustomization_refs,
         "templateResourceRefs": spec.template_resource_refs,
         "preDeployChecks": spec.pre_deploy_checks,
         "validateHealths": spec.validate_healths,
@@ -236,6 +239,9 @@ def _source_index(summary: KubeObject) -> list[str]:
     for chart in ctx.spec.helm_charts or []:
         for ref in chart.values_from or []:
             found.append(f"{ref.kind}/{values_namespace(ref.namespace, ctx)}/{ref.name}")
+    for kref in ctx.spec.kustomization_refs or []:
+        if kref.kind in ("ConfigMap", "Secret"):
+            found.append(f"{kref.kind}/{values_namespace(kref.namespace, ctx)}/{kref.name}")
     return found
 
 
@@ -300,9 +306,11 @@ class ClusterSummaryReconciler:
         resource_summaries: Informer | None = None,
         baselines: Baselines | None = None,
         helm: HelmFeature | None = None,
+        kustomize: Kustomize | None = None,
     ) -> None:
         self.mgmt = mgmt
         self.helm = helm  # None: helmCharts are reported as not supported
+        self.kustomize = kustomize  # None: kustomizationRefs are reported as not supported
         # drift detection: ResourceSummaries of the management cluster, and the baselines
         # shared with the agents running in this process (both None: drift detection off)
         self.resource_summaries = resource_summaries
@@ -470,7 +478,10 @@ class ClusterSummaryReconciler:
             if problem is not None:
                 await self._feature_status(ctx, status="Provisioning", message=problem)
                 return None  # a dependency's progress wakes this summary up
-        result = await self._deploy_resources(ctx, connection.client)
+        key = _key(ctx.summary)
+        forced = key in self._redeploy
+        self._redeploy.discard(key)
+        result = await self._deploy_resources(ctx, connection.client, forced)
         if (
             self.helm is not None
             and ctx.spec.sync_mode != "DryRun"
@@ -480,6 +491,15 @@ class ClusterSummaryReconciler:
             )
         ):
             result = _sooner(result, await self._deploy_helm(ctx, connection))
+        if (
+            self.kustomize is not None
+            and ctx.spec.sync_mode != "DryRun"
+            and (
+                ctx.spec.kustomization_refs
+                or _deployed_gvks(ClusterSummaryStatus.parse(ctx.summary.get("status")), KUSTOMIZE)
+            )
+        ):
+            result = _sooner(result, await self._deploy_kustomize(ctx, connection.client, forced))
         return result
 
     def _peers(self, ctx: Context) -> dict[str, KubeObject]:
@@ -493,17 +513,17 @@ class ClusterSummaryReconciler:
                 found[other.profile_name] = summary
         return found
 
-    async def _deploy_resources(self, ctx: Context, remote: Client) -> Requeue | None:
+    async def _deploy_resources(self, ctx: Context, remote: Client, forced: bool) -> Requeue | None:
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         current = _feature(status, RESOURCES)
         try:
             items, sources = self._collect(ctx)
         except ManifestError as exc:
-            failures = await self._failed(ctx, status, str(exc), reason="InvalidManifest")
+            failures = await self._failed(
+                ctx, status, str(exc), reason="InvalidManifest", note=self._note(ctx)
+            )
             return retry(ctx.spec, failures)
         key = _key(ctx.summary)
-        forced = key in self._redeploy
-        self._redeploy.discard(key)
         digest = feature_hash(ctx.spec, sources)
         note = self._note(ctx)
         if ctx.spec.sync_mode == "DryRun":
@@ -536,13 +556,13 @@ class ClusterSummaryReconciler:
                 return await self._repair(ctx, remote, items, summary_of_resources, suspects)
             # drift detection without a ResourceSummary: deploy again to take the baselines
         if not watched:
-            return await self._apply(ctx, status, current, items, remote, digest, note)
+            return await self._apply(ctx, status, current, items, remote, digest, note, RESOURCES)
         assert self.baselines is not None
         self.baselines.take_suspects(key)  # everything is applied again anyway
         self._recheck.discard(key)
         self.baselines.begin(key)
         try:
-            return await self._apply(ctx, status, current, items, remote, digest, note)
+            return await self._apply(ctx, status, current, items, remote, digest, note, RESOURCES)
         finally:
             self.baselines.settle(key, self._published.pop(key, None))
 
@@ -555,18 +575,20 @@ class ClusterSummaryReconciler:
         remote: Client,
         digest: bytes,
         note: str | None,
+        feature: FeatureID,
     ) -> Requeue | None:
-        """Deploy every item, remove what is no longer listed, record it all."""
-        previous_gvks = _deployed_gvks(status, RESOURCES)
+        """Deploy every item of ``feature`` (Resources or Kustomize), remove what it no longer
+        lists, record it all."""
+        previous_gvks = _deployed_gvks(status, feature)
         wanted_gvks = sorted({gvk_of(i.obj["apiVersion"], i.obj["kind"]) for i in items})
         if current is None or not set(wanted_gvks) <= set(previous_gvks):
             # write-ahead: record every kind about to be deployed before deploying it
             await self._write_status(
                 ctx,
                 status,
-                RESOURCES,
+                feature,
                 _carried(
-                    RESOURCES,
+                    feature,
                     current,
                     "Provisioning",
                 ),
@@ -597,6 +619,7 @@ class ClusterSummaryReconciler:
                 reason=reason,
                 gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
                 note=note,
+                feature=feature,
             )
             if not outcome.errors:
                 return Requeue(CONFLICT_RETRY)
@@ -611,7 +634,7 @@ class ClusterSummaryReconciler:
                 and not previous_gvks
             ):
                 continue
-            _, errors = await remove_stale(client, gvks, ctx.owner, RESOURCES, keep)
+            _, errors = await remove_stale(client, gvks, ctx.owner, feature, keep)
             stale_errors += errors
         if stale_errors:
             failures = await self._failed(
@@ -621,6 +644,7 @@ class ClusterSummaryReconciler:
                 reason="CleanupError",
                 gvks=sorted(set(previous_gvks) | set(wanted_gvks)),
                 note=note,
+                feature=feature,
             )
             return retry(ctx.spec, failures)
         await clusterconfiguration.record(
@@ -629,10 +653,12 @@ class ClusterSummaryReconciler:
             ctx.cluster_name,
             ctx.profile_kind,
             ctx.profile_name,
-            RESOURCES,
+            feature,
             outcome.deployed,
         )
-        if self._drift_detection(ctx):
+        if feature != RESOURCES:
+            pass  # drift detection watches policyRef objects only (docs/drift.md)
+        elif self._drift_detection(ctx):
             self._published[_key(ctx.summary)] = await drift.publish(
                 self.mgmt,
                 ctx.summary,
@@ -645,9 +671,9 @@ class ClusterSummaryReconciler:
         await self._write_status(
             ctx,
             status,
-            RESOURCES,
+            feature,
             FeatureSummary(
-                feature_id=RESOURCES,
+                feature_id=feature,
                 status="Provisioned",
                 hash=digest,
                 consecutive_failures=0,
@@ -659,6 +685,7 @@ class ClusterSummaryReconciler:
         _log.info(
             "deployed",
             summary=f"{ctx.cluster_namespace}/{ctx.summary['metadata']['name']}",
+            feature=feature,
             objects=len(outcome.deployed),
         )
         return None
@@ -768,6 +795,10 @@ class ClusterSummaryReconciler:
         notes = unsupported(ctx.spec)
         if ctx.spec.helm_charts and self.helm is None:
             notes.insert(0, "helmCharts (the manager has no helm binary: set NAVARCH_HELM)")
+        if ctx.spec.kustomization_refs and self.kustomize is None:
+            notes.insert(0, "kustomizationRefs (the manager has no kubectl: set NAVARCH_KUBECTL)")
+        if ctx.spec.kustomization_refs and ctx.spec.sync_mode == "ContinuousWithDriftDetection":
+            notes.append("drift detection of kustomizationRefs objects (they are deployed)")
         return f"not supported yet, so not acted on: {', '.join(notes)}" if notes else None
 
     def _read_source(self, kind: str, namespace: str, name: str) -> KubeObject | None:
@@ -896,6 +927,44 @@ class ClusterSummaryReconciler:
         )
         return None
 
+    # -- kustomize ------------------------------------------------------------------------
+
+    async def _kustomize_items(
+        self, ctx: Context
+    ) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
+        assert self.kustomize is not None
+        return await collect_kustomize(
+            self.kustomize,
+            list(ctx.spec.kustomization_refs or []),
+            self._read_source,
+            lambda namespace: values_namespace(namespace, ctx),
+            ctx.owner,
+            extra_labels=ctx.spec.extra_labels,
+            extra_annotations=ctx.spec.extra_annotations,
+        )
+
+    async def _deploy_kustomize(self, ctx: Context, remote: Client, forced: bool) -> Requeue | None:
+        """Build every kustomizationRef and deploy the output as the Kustomize feature."""
+        status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+        current = _feature(status, KUSTOMIZE)
+        note = self._note(ctx)
+        try:
+            items, sources = await self._kustomize_items(ctx)
+        except ManifestError as exc:
+            failures = await self._failed(
+                ctx, status, str(exc), reason="InvalidKustomization", note=note, feature=KUSTOMIZE
+            )
+            return retry(ctx.spec, failures)
+        digest = kustomize_hash(ctx.spec, sources)
+        if (
+            current is not None
+            and current.status == "Provisioned"
+            and not forced
+            and (ctx.spec.sync_mode == "OneTime" or current.hash == digest)
+        ):
+            return None
+        return await self._apply(ctx, status, current, items, remote, digest, note, KUSTOMIZE)
+
     def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
         """The decorated objects of every policyRef, in order; and what they were read from."""
         items: list[Item] = []
@@ -976,6 +1045,27 @@ class ClusterSummaryReconciler:
             clients, items, ctx.owner, RESOURCES, _deployed_gvks(status, RESOURCES)
         )
         report_status: dict[str, Any] = {"resourceReports": [_report_line(a) for a in actions]}
+        previous_kustomize = _deployed_gvks(status, KUSTOMIZE)
+        if self.kustomize is not None and (ctx.spec.kustomization_refs or previous_kustomize):
+            try:
+                kustomize_items, _ = await self._kustomize_items(ctx)
+            except ManifestError as exc:
+                await self._failed(
+                    ctx,
+                    status,
+                    str(exc),
+                    reason="InvalidKustomization",
+                    note=note,
+                    feature=KUSTOMIZE,
+                )
+                status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+            else:
+                kustomize_actions = await plan(
+                    clients, kustomize_items, ctx.owner, KUSTOMIZE, previous_kustomize
+                )
+                report_status["kustomizeResourceReports"] = [
+                    _report_line(a) for a in kustomize_actions
+                ]
         connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
         previous = [h.dump() for h in status.helm_release_summaries or []]
         if self.helm is not None and connection is not None and (ctx.spec.helm_charts or previous):
@@ -1065,18 +1155,19 @@ class ClusterSummaryReconciler:
             other = context_of(summary)
             if other is None:
                 continue
-            status = ClusterSummaryStatus.parse(summary.get("status"))
-            current = _feature(status, RESOURCES)
-            if current is None:
-                continue
-            await self._write_status(
-                other,
-                status,
-                RESOURCES,
-                current.model_copy(update={"hash": None}),
-                gvks=_deployed_gvks(status, RESOURCES),
-                note=status.failure_message,
-            )
+            for feature in (RESOURCES, KUSTOMIZE):
+                status = ClusterSummaryStatus.parse(other.summary.get("status"))
+                current = _feature(status, feature)
+                if current is None:
+                    continue
+                await self._write_status(
+                    other,
+                    status,
+                    feature,
+                    current.model_copy(update={"hash": None}),
+                    gvks=_deployed_gvks(status, feature),
+                    note=status.failure_message,
+                )
             self._redeploy.add(_key(summary))
             self.controller.queue.add(_key(summary))
 
@@ -1086,8 +1177,8 @@ class ClusterSummaryReconciler:
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         leave = ctx.spec.stop_matching_behavior == "LeavePolicies"
         cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}")
-        gvks = _deployed_gvks(status, RESOURCES)
-        if not leave and gvks and cluster is not None:
+        gvks = {f: _deployed_gvks(status, f) for f in (RESOURCES, KUSTOMIZE)}
+        if not leave and any(gvks.values()) and cluster is not None:
             connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
             if connection is None:
                 await self._feature_status(
@@ -1100,8 +1191,10 @@ class ClusterSummaryReconciler:
                 )
                 return Requeue(WAIT_FOR_CLUSTER)
             errors: list[str] = []
-            for client in (connection.client, self.mgmt):
-                errors += (await remove_stale(client, gvks, ctx.owner, RESOURCES, set()))[1]
+            for feature, kinds in gvks.items():  # Resources, then Kustomize (Sveltos's order)
+                for client in (connection.client, self.mgmt):
+                    if kinds:
+                        errors += (await remove_stale(client, kinds, ctx.owner, feature, set()))[1]
             if errors:
                 await self._feature_status(ctx, status="Removing", message="; ".join(errors))
                 return Requeue(WAIT_FOR_CLUSTER)
@@ -1114,7 +1207,7 @@ class ClusterSummaryReconciler:
             if helm_errors:
                 await self._feature_status(ctx, status="Removing", message="; ".join(helm_errors))
                 return Requeue(WAIT_FOR_CLUSTER)
-        for feature in (RESOURCES, HELM):
+        for feature in (RESOURCES, KUSTOMIZE, HELM):
             await clusterconfiguration.record(
                 self.mgmt,
                 ctx.cluster_namespace,

@@ -42,6 +42,7 @@ from navarch.controllers.profile import ProfileReconciler
 from navarch.controllers.sveltoscluster import SveltosClusterReconciler
 from navarch.engines.drift import Baselines
 from navarch.engines.helm import Helm
+from navarch.engines.kustomize import Kustomize
 from navarch.kube import Client, ClusterConfig
 from navarch.manager import metrics
 from navarch.manager.agents import InProcessAgents
@@ -125,6 +126,11 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
     except MissingBinaryError as exc:
         _log.warning("helm charts cannot be deployed", error=str(exc))
         helm = None
+    try:
+        kustomize: Kustomize | None = Kustomize(binary_path("kubectl"), helm_home)
+    except MissingBinaryError as exc:
+        _log.warning("kustomizationRefs cannot be built", error=str(exc))
+        kustomize = None
     reconcilers: list[Reconciler] = [
         SveltosClusterReconciler(
             mgmt,
@@ -163,6 +169,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
             resource_summaries=resource_summaries,
             baselines=baselines,
             helm=helm,
+            kustomize=kustomize,
         ),
         agents,
     ]
