@@ -50,7 +50,7 @@ from navarch.controllers.deployer import (
     reapply,
     remove_stale,
 )
-from navarch.controllers.helm import HelmFeature, unsupported_options
+from navarch.controllers.helm import HelmFeature, OtherOwner, unsupported_options
 from navarch.controllers.kustomize import KUSTOMIZE
 from navarch.controllers.kustomize import collect as collect_kustomize
 from navarch.controllers.kustomize import feature_hash as kustomize_hash
@@ -814,15 +814,16 @@ class ClusterSummaryReconciler:
                 sources.append((ref.kind, namespace, ref.name, (source or {}).get("data")))
         relevant = {
             "helmCharts": [c.dump() for c in ctx.spec.helm_charts or []],
+            "tier": ctx.spec.tier,
             "sources": sources,
             "continueOnError": ctx.spec.continue_on_error,
             "continueOnConflict": ctx.spec.continue_on_conflict,
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
 
-    def _releases_of_others(self, ctx: Context) -> dict[tuple[str, str], str]:
-        """Releases other profiles manage in this cluster, with the profile's kind and name."""
-        found: dict[tuple[str, str], str] = {}
+    def _releases_of_others(self, ctx: Context) -> dict[tuple[str, str], OtherOwner]:
+        """Releases other profiles manage in this cluster, with the profile and its tier."""
+        found: dict[tuple[str, str], OtherOwner] = {}
         own = ctx.summary["metadata"]["name"]
         for summary in self.summaries.store.by_index(
             "cluster", f"{ctx.cluster_namespace}/{ctx.cluster_name}"
@@ -833,7 +834,9 @@ class ClusterSummaryReconciler:
             for entry in (summary.get("status") or {}).get("helmReleaseSummaries") or []:
                 if entry.get("status") == "Managing":
                     key = (str(entry["releaseNamespace"]), str(entry["releaseName"]))
-                    found[key] = f"{other.profile_kind} {other.profile_name}"
+                    found[key] = OtherOwner(
+                        f"{other.profile_kind} {other.profile_name}", other.spec.tier, _key(summary)
+                    )
         return found
 
     async def _deploy_helm(self, ctx: Context, connection: Connection) -> Requeue | None:
@@ -876,9 +879,14 @@ class ClusterSummaryReconciler:
             self._read_source,
             ctx.cluster_namespace,
             claim,
+            tier=ctx.spec.tier,
             continue_on_error=ctx.spec.continue_on_error,
             continue_on_conflict=ctx.spec.continue_on_conflict,
         )
+        for old_owner in outcome.takeovers:
+            summary = self.summaries.store.get("/".join(old_owner.summary))
+            if summary is not None:
+                await self._invalidate(summary, (HELM,))
         fresh = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         problems = outcome.conflicts + outcome.errors
         if problems:
@@ -1076,6 +1084,7 @@ class ClusterSummaryReconciler:
                 self._releases_of_others(ctx),
                 self._read_source,
                 ctx.cluster_namespace,
+                ctx.spec.tier,
             )
         report = self._report_object(ctx)
         await self.mgmt.apply(report, force=True)
@@ -1150,26 +1159,30 @@ class ClusterSummaryReconciler:
         for summary in self.summaries.store.by_index(
             "cluster", f"{ctx.cluster_namespace}/{ctx.cluster_name}"
         ):
-            if ((summary.get("metadata") or {}).get("labels") or {}).get(label) != old.name:
+            if ((summary.get("metadata") or {}).get("labels") or {}).get(label) == old.name:
+                await self._invalidate(summary, (RESOURCES, KUSTOMIZE))
+
+    async def _invalidate(self, summary: KubeObject, features: tuple[FeatureID, ...]) -> None:
+        """Clear the recorded hash of ``features`` of ``summary`` and queue it: it deploys them
+        again (and so finds and reports a conflict with whoever took something over)."""
+        other = context_of(summary)
+        if other is None:
+            return
+        for feature in features:
+            status = ClusterSummaryStatus.parse(other.summary.get("status"))
+            current = _feature(status, feature)
+            if current is None:
                 continue
-            other = context_of(summary)
-            if other is None:
-                continue
-            for feature in (RESOURCES, KUSTOMIZE):
-                status = ClusterSummaryStatus.parse(other.summary.get("status"))
-                current = _feature(status, feature)
-                if current is None:
-                    continue
-                await self._write_status(
-                    other,
-                    status,
-                    feature,
-                    current.model_copy(update={"hash": None}),
-                    gvks=_deployed_gvks(status, feature),
-                    note=status.failure_message,
-                )
-            self._redeploy.add(_key(summary))
-            self.controller.queue.add(_key(summary))
+            await self._write_status(
+                other,
+                status,
+                feature,
+                current.model_copy(update={"hash": None}),
+                gvks=_deployed_gvks(status, feature),
+                note=status.failure_message,
+            )
+        self._redeploy.add(_key(summary))
+        self.controller.queue.add(_key(summary))
 
     async def _withdraw(self, ctx: Context) -> Requeue | None:
         if self.baselines is not None:  # removing its objects is not drift

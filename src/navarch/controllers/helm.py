@@ -5,7 +5,9 @@ order) and ``withdraw`` after removing resources. Decisions, per chart and in li
 
 - ``helmChartAction: Uninstall``: uninstall the release if this profile manages it;
 - another profile of the same cluster manages the release: Conflict (status names it; nothing
-  is run);
+  is run), unless this profile's ``tier`` is lower: then it takes the release over (upgrades it
+  with its own chart and values) and the old owner is told to look again, finds the new owner
+  and reports the Conflict itself (as raw manifests do);
 - the release exists but this profile never managed it (installed by hand or by another tool):
   Conflict unless ``options.installOptions.takeOwnership``;
 - this profile manages it, it is ``deployed``, at the chart version and with the same values
@@ -44,6 +46,20 @@ from navarch.engines.helm import (
 from navarch.kube import Client, KubeError, KubeObject
 
 ReleaseKey = tuple[str, str]  # (namespace, name)
+
+
+@dataclass(frozen=True)
+class OtherOwner:
+    """Another profile managing a release in the same cluster."""
+
+    profile: str  # "ClusterProfile name"
+    tier: int
+    summary: tuple[str, str]  # its ClusterSummary (namespace, name)
+
+    def __str__(self) -> str:
+        return f"{self.profile} (tier {self.tier})"
+
+
 ReadSource = Callable[[str, str, str], KubeObject | None]  # (kind, namespace, name)
 
 
@@ -168,6 +184,7 @@ class Outcome:
     charts: list[dict[str, Any]] = field(default_factory=list)  # ClusterConfiguration Charts
     conflicts: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    takeovers: list[OtherOwner] = field(default_factory=list)  # releases taken by a lower tier
 
 
 def summary_entry(chart: HelmChart, status: str, **extra: Any) -> dict[str, Any]:
@@ -201,6 +218,13 @@ def managed_releases(summaries: list[dict[str, Any]]) -> dict[ReleaseKey, dict[s
     }
 
 
+def conflict_message(other: OtherOwner, tier: int) -> str:
+    return (
+        f"the release is managed by {other}; this profile has tier {tier}: give it a lower "
+        "tier to take the release over, or stop deploying it here"
+    )
+
+
 class HelmFeature:
     """Runs the decisions of the module docstring against one cluster."""
 
@@ -213,11 +237,12 @@ class HelmFeature:
         remote: Client,
         charts: list[HelmChart],
         previous: list[dict[str, Any]],
-        others: dict[ReleaseKey, str],
+        others: dict[ReleaseKey, OtherOwner],
         read: ReadSource,
         default_namespace: str,
         claim: Callable[[list[dict[str, Any]]], Any],
         *,
+        tier: int,
         continue_on_error: bool,
         continue_on_conflict: bool,
     ) -> Outcome:
@@ -241,6 +266,7 @@ class HelmFeature:
                     default_namespace,
                     outcome,
                     claim,
+                    tier,
                 )
             except (HelmError, ValuesError, KubeError) as exc:
                 outcome.errors.append(str(exc))
@@ -277,11 +303,12 @@ class HelmFeature:
         remote: Client,
         chart: HelmChart,
         ours: dict[str, Any] | None,
-        other: str | None,
+        other: OtherOwner | None,
         read: ReadSource,
         default_namespace: str,
         outcome: Outcome,
         claim: Callable[[list[dict[str, Any]]], Any],
+        tier: int,
     ) -> dict[str, Any] | None:
         key = release_key(chart)
         if chart.helm_chart_action == "Uninstall":
@@ -298,15 +325,15 @@ class HelmFeature:
                     disable_hooks=bool(u and u.disable_hooks),
                 )
             return None
-        if other is not None:
-            return summary_entry(
-                chart, "Conflict", conflictMessage=f"the release is managed by {other}"
-            )
+        if other is not None and not tier < other.tier:
+            return summary_entry(chart, "Conflict", conflictMessage=conflict_message(other, tier))
         options = install_options(chart)
         values = chart_values(chart, read, default_namespace)
         digest = values_hash(chart, values)
         existing = await find_release(remote, key[1], key[0])
-        if existing is not None and ours is None and not options.take_ownership:
+        if other is not None:  # a lower tier takes the release over
+            outcome.takeovers.append(other)
+        elif existing is not None and ours is None and not options.take_ownership:
             return summary_entry(
                 chart,
                 "Conflict",
@@ -358,9 +385,10 @@ class HelmFeature:
         remote: Client,
         charts: list[HelmChart],
         previous: list[dict[str, Any]],
-        others: dict[ReleaseKey, str],
+        others: dict[ReleaseKey, OtherOwner],
         read: ReadSource,
         default_namespace: str,
+        tier: int,
     ) -> list[dict[str, Any]]:
         """DryRun: what ``deploy`` would do to each release (ClusterReport ``releaseReports``),
         reading the cluster and running nothing."""
@@ -372,7 +400,7 @@ class HelmFeature:
             listed.add(key)
             try:
                 action, message = await self._planned(
-                    remote, chart, managed.get(key), others.get(key), read, default_namespace
+                    remote, chart, managed.get(key), others.get(key), read, default_namespace, tier
                 )
             except (ValuesError, KubeError) as exc:
                 action, message = "", str(exc)
@@ -404,19 +432,22 @@ class HelmFeature:
         remote: Client,
         chart: HelmChart,
         ours: dict[str, Any] | None,
-        other: str | None,
+        other: OtherOwner | None,
         read: ReadSource,
         default_namespace: str,
+        tier: int,
     ) -> tuple[str, str]:
         key = release_key(chart)
         if chart.helm_chart_action == "Uninstall":
             return ("Delete", "") if ours is not None else ("No Action", "not installed by us")
-        if other is not None:
-            return "Conflict", f"the release is managed by {other}"
+        if other is not None and not tier < other.tier:
+            return "Conflict", conflict_message(other, tier)
         values = chart_values(chart, read, default_namespace)
         existing = await find_release(remote, key[1], key[0])
         if existing is None:
             return "Install", ""
+        if other is not None:
+            return "Upgrade", f"taken over from {other}"
         if ours is None and not install_options(chart).take_ownership:
             return "Conflict", "a release of that name exists and no profile manages it"
         version = str(chart.chart_version or "")

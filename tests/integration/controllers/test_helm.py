@@ -193,6 +193,29 @@ async def test_a_missing_version_and_a_second_claim_are_reported(
     assert f"ClusterProfile hbad-{tag}" in feature["releases"][0]["conflictMessage"]
     kept = await release_of(fleet, "cluster-2", good)
     assert kept is not None and kept.chart == "greeter-1.0.0"
+
+    # with a lower tier the second profile takes the release over; the first one reports it
+    await mgmt.apply(
+        helm_profile(f"hdup-{tag}", {"hbad": tag}, [greeter(repo, good, "1.1.0")], tier=50)
+    )
+
+    async def taken_over() -> Release | None:
+        release = await release_of(fleet, "cluster-2", good)
+        return release if release is not None and release.chart == "greeter-1.1.0" else None
+
+    await eventually(taken_over, timeout=60, what="the lower tier upgraded the release")
+    winner = await eventually(
+        lambda: _provisioned(mgmt, ns, f"hdup-{tag}-sveltos-b"), what="the new owner Provisioned"
+    )
+    assert [(r["releaseName"], r["status"]) for r in winner["releases"]] == [(good, "Managing")]
+
+    async def loser_reports() -> dict[str, Any] | None:
+        feature = await helm_feature(mgmt, ns, summary)
+        entry = next((r for r in feature.get("releases", []) if r["releaseName"] == good), {})
+        return entry if entry.get("status") == "Conflict" else None
+
+    entry = await eventually(loser_reports, timeout=60, what="the old owner reports the conflict")
+    assert f"ClusterProfile hdup-{tag} (tier 50)" in entry["conflictMessage"]
     await cleanup(mgmt, f"hdup-{tag}", f"hbad-{tag}")
 
 
