@@ -7,6 +7,7 @@ whose data comes from values, so an upgrade or a values change is visible in the
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import http.server
@@ -14,6 +15,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from navarch.toolchain import binary_path
 
@@ -43,7 +45,9 @@ def write_chart(root: Path, name: str, version: str, greeting: str = "hello") ->
 class ChartRepo:
     """``charts`` ((name, version) pairs) packaged into ``root/repo`` and served at ``url``."""
 
-    def __init__(self, root: Path, charts: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, root: Path, charts: list[tuple[str, str]], auth: tuple[str, str] | None = None
+    ) -> None:
         self.root = root
         self.dir = root / "repo"
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -55,7 +59,10 @@ class ChartRepo:
                 check=True,
                 capture_output=True,
             )
-        handler = functools.partial(_QuietHandler, directory=str(self.dir))
+        expected = (
+            "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode() if auth else None
+        )
+        handler = functools.partial(_QuietHandler, directory=str(self.dir), expected=expected)
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         subprocess.run(
@@ -75,11 +82,27 @@ class ChartRepo:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the repository; with ``expected``, only to that Authorization header."""
+
+    def __init__(self, *args: Any, expected: str | None = None, **kwargs: Any) -> None:
+        self.expected = expected
+        super().__init__(*args, **kwargs)
+
+    def do_GET(self) -> None:
+        if self.expected is not None and self.headers.get("Authorization") != self.expected:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="charts"')
+            self.end_headers()
+            return
+        super().do_GET()
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
 @contextlib.contextmanager
-def chart_repo(root: Path, charts: list[tuple[str, str]]) -> Iterator[ChartRepo]:
-    with ChartRepo(root, charts) as repo:
+def chart_repo(
+    root: Path, charts: list[tuple[str, str]], auth: tuple[str, str] | None = None
+) -> Iterator[ChartRepo]:
+    with ChartRepo(root, charts, auth) as repo:
         yield repo

@@ -50,7 +50,12 @@ from navarch.controllers.deployer import (
     reapply,
     remove_stale,
 )
-from navarch.controllers.helm import HelmFeature, OtherOwner, unsupported_options
+from navarch.controllers.helm import (
+    HelmFeature,
+    OtherOwner,
+    credential_refs,
+    unsupported_options,
+)
 from navarch.controllers.kustomize import KUSTOMIZE
 from navarch.controllers.kustomize import collect as collect_kustomize
 from navarch.controllers.kustomize import feature_hash as kustomize_hash
@@ -239,6 +244,8 @@ def _source_index(summary: KubeObject) -> list[str]:
     for chart in ctx.spec.helm_charts or []:
         for ref in chart.values_from or []:
             found.append(f"{ref.kind}/{values_namespace(ref.namespace, ctx)}/{ref.name}")
+        for namespace, name in credential_refs(chart, ctx.cluster_namespace):
+            found.append(f"Secret/{namespace}/{name}")
     for kref in ctx.spec.kustomization_refs or []:
         if kref.kind in ("ConfigMap", "Secret"):
             found.append(f"{kref.kind}/{values_namespace(kref.namespace, ctx)}/{kref.name}")
@@ -812,6 +819,12 @@ class ClusterSummaryReconciler:
                 namespace = values_namespace(ref.namespace, ctx)
                 source = self._read_source(ref.kind, namespace, ref.name)
                 sources.append((ref.kind, namespace, ref.name, (source or {}).get("data")))
+            for namespace, name in credential_refs(chart, ctx.cluster_namespace):
+                secret = self._read_source("Secret", namespace, name) or {}
+                digest = hashlib.sha256(
+                    json.dumps(secret.get("data"), sort_keys=True).encode()
+                ).hexdigest()  # a changed password retries at once; the content never leaves
+                sources.append(("Secret", namespace, name, digest))
         relevant = {
             "helmCharts": [c.dump() for c in ctx.spec.helm_charts or []],
             "tier": ctx.spec.tier,

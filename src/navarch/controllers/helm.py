@@ -38,6 +38,7 @@ from navarch.engines.helm import (
     Helm,
     HelmError,
     InstallOptions,
+    RegistryAuth,
     Release,
     chart_reference,
     merge_values,
@@ -75,10 +76,8 @@ def unsupported_options(chart: HelmChart) -> list[str]:
     """Options of ``chart`` Navarch does not act on yet (named in status, never ignored)."""
     notes: list[str] = []
     url = chart.repository_url
-    if not url.startswith(("http://", "https://")):
+    if not url.startswith(("http://", "https://", "oci://")):
         notes.append(f"{chart.release_name}: repositoryURL {url.split(':', 1)[0]}://")
-    if chart.registry_credentials_config is not None:
-        notes.append(f"{chart.release_name}: registryCredentialsConfig")
     if chart.signature_verification or chart.provenance_verification:
         notes.append(f"{chart.release_name}: signature/provenance verification")
     o = chart.options
@@ -96,6 +95,125 @@ def unsupported_options(chart: HelmChart) -> list[str]:
     if "{{" in (chart.values or ""):
         notes.append(f"{chart.release_name}: templated values")
     return notes
+
+
+def credential_refs(chart: HelmChart, default_namespace: str) -> list[tuple[str, str]]:
+    """The Secrets (namespace, name) a chart's registryCredentialsConfig reads."""
+    config = chart.registry_credentials_config
+    if config is None:
+        return []
+    return [
+        (ref.namespace or default_namespace, ref.name)
+        for ref in (config.credentials, config.ca)
+        if ref is not None and ref.name
+    ]
+
+
+def registry_auth(
+    chart: HelmChart, read: ReadSource, default_namespace: str
+) -> RegistryAuth | None:
+    """registryCredentialsConfig as Helm needs it; ValuesError names what is missing.
+
+    Credentials: a Secret with ``username`` and ``password`` keys, or a docker config JSON
+    (``key``, else ``.dockerconfigjson``, ``config.json`` or the Secret's only key) whose
+    ``auths`` entry for the registry's host (or its only entry) has username/password or
+    ``auth`` (base64 of user:password). CA: key ``ca.crt`` of the ``ca`` Secret.
+    """
+    config = chart.registry_credentials_config
+    if config is None:
+        return None
+    where = f"helmCharts {chart.release_namespace}/{chart.release_name}: registryCredentialsConfig"
+    username = password = ca_pem = None
+    if config.credentials is not None:
+        namespace = config.credentials.namespace or default_namespace
+        data = _secret_data(read, namespace, str(config.credentials.name), f"{where}.credentials")
+        if "username" in data and "password" in data:
+            username, password = data["username"], data["password"]
+        else:
+            username, password = _docker_config_login(
+                data,
+                config.key,
+                _host(chart),
+                f"{where}.credentials Secret {namespace}/{config.credentials.name}",
+            )
+    if config.ca is not None:
+        namespace = config.ca.namespace or default_namespace
+        data = _secret_data(read, namespace, str(config.ca.name), f"{where}.ca")
+        ca_pem = data.get("ca.crt")
+        if ca_pem is None:
+            raise ValuesError(f"{where}.ca: Secret {namespace}/{config.ca.name} has no key ca.crt")
+    return RegistryAuth(
+        username=username,
+        password=password,
+        ca_pem=ca_pem,
+        insecure_skip_tls_verify=bool(config.insecure_skip_tls_verify),
+        plain_http=bool(config.plain_http),
+    )
+
+
+def _host(chart: HelmChart) -> str:
+    url = str(chart.chart_name or "") if str(chart.chart_name or "").startswith("oci://") else ""
+    url = url or chart.repository_url
+    return url.split("://", 1)[-1].split("/", 1)[0]
+
+
+def _secret_data(read: ReadSource, namespace: str, name: str, where: str) -> dict[str, str]:
+    secret = read("Secret", namespace, name)
+    if secret is None:
+        raise ValuesError(f"{where}: Secret {namespace}/{name} does not exist")
+    return _data(secret)
+
+
+def _docker_config_login(
+    data: dict[str, str], key: str | None, host: str, where: str
+) -> tuple[str, str]:
+    if key is None:
+        key = next((k for k in (".dockerconfigjson", "config.json") if k in data), None)
+        if key is None and len(data) == 1:
+            key = next(iter(data))
+    if key is None or key not in data:
+        raise ValuesError(
+            f"{where} has no username/password keys and no docker config key "
+            f"({key or '.dockerconfigjson'}); keys: {', '.join(sorted(data)) or 'none'}"
+        )
+    try:
+        auths = json.loads(data[key]).get("auths") or {}
+    except (ValueError, AttributeError):
+        raise ValuesError(f"{where} key {key} is not a docker config JSON") from None
+    entry = next(
+        (v for k, v in auths.items() if k.split("://", 1)[-1].split("/", 1)[0] == host),
+        next(iter(auths.values())) if len(auths) == 1 else None,
+    )
+    if not isinstance(entry, dict):
+        raise ValuesError(f"{where} key {key} has no auths entry for {host}")
+    if entry.get("username") and entry.get("password"):
+        return str(entry["username"]), str(entry["password"])
+    try:
+        user, _, secret = base64.b64decode(str(entry.get("auth", ""))).decode().partition(":")
+    except ValueError:
+        user = secret = ""
+    if not user or not secret:
+        raise ValuesError(f"{where} key {key}: the auths entry for {host} has no credentials")
+    return user, secret
+
+
+def explain(message: str, chart: HelmChart, default_namespace: str) -> str:
+    """Helm's error with what to do about the common registry failures."""
+    config = chart.registry_credentials_config
+    lowered = message.lower()
+    if "401" in message or "unauthorized" in lowered or "credential not found" in lowered:
+        if config is not None and config.credentials is not None:
+            return (
+                f"{message} (the repository refused the credentials of registryCredentialsConfig"
+                f" Secret {config.credentials.namespace or default_namespace}/"
+                f"{config.credentials.name}: check the username and password)"
+            )
+        return f"{message} (the repository needs credentials: set registryCredentialsConfig)"
+    if "server gave http response to https client" in lowered:
+        return (
+            f"{message} (the registry speaks plain HTTP: set registryCredentialsConfig.plainHTTP)"
+        )
+    return message
 
 
 def install_options(chart: HelmChart) -> InstallOptions:
@@ -355,16 +473,23 @@ class HelmFeature:
             return dict(ours)
         if ours is None:  # claim first: a crash mid-install leaves a claim, not an orphan
             await claim([*outcome.summaries, summary_entry(chart, "Managing")])
-        release = await self.helm.upgrade_install(
-            kubeconfig,
-            release=key[1],
-            namespace=key[0],
-            chart=chart_reference(str(chart.chart_name or ""), chart.repository_name),
-            repo_url=chart.repository_url,
-            version=version,
-            values=values,
-            options=options,
+        reference = chart_reference(
+            str(chart.chart_name or ""), chart.repository_name, chart.repository_url
         )
+        try:
+            release = await self.helm.upgrade_install(
+                kubeconfig,
+                release=key[1],
+                namespace=key[0],
+                chart=reference,
+                repo_url=None if reference.startswith("oci://") else chart.repository_url,
+                version=version,
+                values=values,
+                options=options,
+                auth=registry_auth(chart, read, default_namespace),
+            )
+        except HelmError as exc:
+            raise HelmError(explain(str(exc), chart, default_namespace)) from None
         outcome.charts.append(self._chart_record(chart, release.app_version))
         return summary_entry(chart, "Managing", valuesHash=wire_hash)
 

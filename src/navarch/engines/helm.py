@@ -13,6 +13,12 @@ releases a user can take over with plain Helm. Each call:
 Installs and upgrades are one ``helm upgrade --install`` with server-side apply and forced
 conflicts (Sveltos v1.14's Helm 4 settings); ``atomic`` maps to ``--rollback-on-failure`` and
 ``wait`` to Helm 4's ``--wait=watcher``.
+
+Charts come from an http(s) repository (``--repo``) or an ``oci://`` reference. Registry
+credentials (``RegistryAuth``) go to OCI registries as a registry config file in the private
+per-call directory (what ``helm registry login`` would write, so no password is in any process's
+arguments), and to http(s) repositories as ``--username``/``--password`` (Helm has no other way
+short of a repository file plus an index download); a CA goes in a file (``--ca-file``).
 """
 
 from __future__ import annotations
@@ -50,6 +56,20 @@ class Release:
 
     def has_version(self, version: str) -> bool:
         return self.chart.endswith(f"-{version}")
+
+
+@dataclass(frozen=True)
+class RegistryAuth:
+    """How to reach a private repository or registry (from registryCredentialsConfig)."""
+
+    username: str | None = None
+    password: str | None = None
+    ca_pem: str | None = None
+    insecure_skip_tls_verify: bool = False
+    plain_http: bool = False
+
+    def __repr__(self) -> str:  # never print the password
+        return f"RegistryAuth(username={self.username!r}, password=***)"
 
 
 @dataclass
@@ -91,18 +111,19 @@ class Helm:
     def _private_files(
         self, kubeconfig: dict[str, Any], values: dict[str, Any] | None
     ) -> Iterator[tuple[Path, Path | None]]:
+        with self._private_dir() as directory:
+            config = _private_file(directory / "kubeconfig", yaml.safe_dump(kubeconfig))
+            values_file = None
+            if values is not None:
+                values_file = _private_file(directory / "values.yaml", yaml.safe_dump(values))
+            yield config, values_file
+
+    @contextlib.contextmanager
+    def _private_dir(self) -> Iterator[Path]:
         directory = Path(tempfile.mkdtemp(prefix="call-", dir=self.home))
         try:
             directory.chmod(0o700)
-            config = directory / "kubeconfig"
-            config.touch(mode=0o600)
-            config.write_text(yaml.safe_dump(kubeconfig))
-            values_file = None
-            if values is not None:
-                values_file = directory / "values.yaml"
-                values_file.touch(mode=0o600)
-                values_file.write_text(yaml.safe_dump(values))
-            yield config, values_file
+            yield directory
         finally:
             shutil.rmtree(directory, ignore_errors=True)
 
@@ -168,8 +189,12 @@ class Helm:
         version: str,
         values: dict[str, Any],
         options: InstallOptions,
+        auth: RegistryAuth | None = None,
     ) -> Release:
-        """Install the release, or upgrade it to ``version`` with ``values``."""
+        """Install the release, or upgrade it to ``version`` with ``values``.
+
+        ``chart`` is a chart name in the ``repo_url`` repository, or a whole ``oci://``
+        reference (then ``repo_url`` is None)."""
         with self._private_files(kubeconfig, values) as (config, values_file):
             args = [
                 "upgrade",
@@ -197,12 +222,13 @@ class Helm:
             if repo_url:
                 args += ["--repo", repo_url]
             args += _flags(options)
+            args += _auth_flags(auth, chart, config.parent)
             out = await self._run(
                 args,
                 options.timeout_seconds + 60.0,
                 f"helm upgrade --install {namespace}/{release}",
             )
-        doc = json.loads(out or "{}")
+        doc = _json_document(out)
         chart_meta = ((doc.get("chart") or {}).get("metadata")) or {}
         return Release(
             name=release,
@@ -267,6 +293,51 @@ def release_of_secret(secret: dict[str, Any]) -> Release | None:
     )
 
 
+def _json_document(out: str) -> dict[str, Any]:
+    """The JSON object of ``--output json``; Helm prints "Pulled:"/"Digest:" lines before it
+    for OCI charts."""
+    start = out.find("{")
+    if start < 0:
+        return {}
+    try:
+        doc, _ = json.JSONDecoder().raw_decode(out, start)
+    except ValueError:
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def _private_file(path: Path, text: str) -> Path:
+    path.touch(mode=0o600)
+    path.write_text(text)
+    return path
+
+
+def _auth_flags(auth: RegistryAuth | None, chart: str, directory: Path) -> list[str]:
+    """Flags (and private files in ``directory``) for a private repository or registry."""
+    if auth is None:
+        return []
+    flags: list[str] = []
+    oci = chart.startswith("oci://")
+    if auth.plain_http and oci:
+        flags.append("--plain-http")
+    if auth.insecure_skip_tls_verify:
+        flags.append("--insecure-skip-tls-verify")
+    if auth.ca_pem:
+        flags += ["--ca-file", str(_private_file(directory / "ca.crt", auth.ca_pem))]
+    if auth.username is not None and auth.password is not None:
+        if oci:
+            host = chart.removeprefix("oci://").split("/", 1)[0]
+            token = base64.b64encode(f"{auth.username}:{auth.password}".encode()).decode()
+            registry = json.dumps({"auths": {host: {"auth": token}}})
+            flags += [
+                "--registry-config",
+                str(_private_file(directory / "registry.json", registry)),
+            ]
+        else:
+            flags += ["--username", auth.username, "--password", auth.password]
+    return flags
+
+
 def _flags(options: InstallOptions) -> list[str]:
     switches = (
         (options.create_namespace, "--create-namespace"),
@@ -290,8 +361,19 @@ def _regex_escape(name: str) -> str:
     return "".join("\\" + c if c in r".^$*+?()[]{}|\\" else c for c in name)
 
 
-def chart_reference(chart_name: str, repository_name: str | None) -> str:
-    """The chart for ``--repo``: Sveltos writes ``chartName`` as ``<repositoryName>/<chart>``."""
+def chart_reference(chart_name: str, repository_name: str | None, repository_url: str = "") -> str:
+    """The chart to name to helm.
+
+    - OCI: Sveltos accepts the whole reference in ``chartName`` (``oci://host/path/chart``) or
+      the registry path in ``repositoryURL`` and the chart in ``chartName``;
+    - http(s) (for ``--repo``): Sveltos writes ``chartName`` as ``<repositoryName>/<chart>``.
+    """
+    if chart_name.startswith("oci://"):
+        return chart_name
+    if repository_url.startswith("oci://"):
+        base = repository_url.rstrip("/")
+        name = chart_name.rpartition("/")[2]
+        return base if base.endswith(f"/{name}") else f"{base}/{name}"
     if repository_name and chart_name.startswith(f"{repository_name}/"):
         return chart_name[len(repository_name) + 1 :]
     return chart_name.rpartition("/")[2]

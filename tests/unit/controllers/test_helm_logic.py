@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import re
 from typing import Any
 
@@ -12,7 +13,9 @@ from navarch.api.profile import HelmChart
 from navarch.controllers.helm import (
     ValuesError,
     chart_values,
+    explain,
     install_options,
+    registry_auth,
     unsupported_options,
     values_hash,
 )
@@ -93,12 +96,73 @@ def test_options_map_to_helm_and_bad_timeouts_are_named() -> None:
 def test_what_is_not_supported_yet_is_named() -> None:
     assert unsupported_options(chart()) == []
     notes = unsupported_options(
-        chart(repositoryURL="oci://registry/charts", values="x: {{ .Cluster }}")
+        chart(repositoryURL="gitrepository://flux/repo/charts", values="x: {{ .Cluster }}")
     )
-    assert notes == ["app: repositoryURL oci://", "app: templated values"]
+    assert notes == ["app: repositoryURL gitrepository://", "app: templated values"]
 
 
 def test_values_hash_changes_with_values_and_chart() -> None:
     assert values_hash(chart(), {"a": 1}) == values_hash(chart(), {"a": 1})
     assert values_hash(chart(), {"a": 1}) != values_hash(chart(), {"a": 2})
     assert values_hash(chart(), {}) != values_hash(chart(chartVersion="2.0.0"), {})
+
+
+def _secret(**data: str) -> dict[str, Any]:
+    return {
+        "kind": "Secret",
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }
+
+
+def test_registry_credentials_from_username_password_or_docker_config() -> None:
+    secrets = {
+        ("team", "plain"): _secret(username="u", password="p"),
+        ("team", "docker"): _secret(
+            **{
+                ".dockerconfigjson": json.dumps(
+                    {
+                        "auths": {
+                            "https://other.example": {"username": "x", "password": "y"},
+                            "registry.example:5000": {
+                                "auth": base64.b64encode(b"bot:t0ken").decode()
+                            },
+                        }
+                    }
+                )
+            }
+        ),
+        ("team", "ca"): _secret(**{"ca.crt": "PEM"}),
+    }
+
+    def read(kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        return secrets.get((namespace, name))
+
+    plain = chart(registryCredentialsConfig={"credentials": {"name": "plain"}})
+    auth = registry_auth(plain, read, "team")
+    assert auth is not None and (auth.username, auth.password) == ("u", "p")
+    oci = chart(
+        repositoryURL="oci://registry.example:5000/charts",
+        registryCredentialsConfig={
+            "credentials": {"name": "docker", "namespace": "team"},
+            "ca": {"name": "ca"},
+            "plainHTTP": True,
+        },
+    )
+    auth = registry_auth(oci, read, "team")
+    assert auth is not None and (auth.username, auth.password) == ("bot", "t0ken")
+    assert auth.ca_pem == "PEM" and auth.plain_http
+    assert registry_auth(chart(), read, "team") is None
+    with pytest.raises(ValuesError, match="Secret team/missing does not exist"):
+        registry_auth(
+            chart(registryCredentialsConfig={"credentials": {"name": "missing"}}), read, "team"
+        )
+
+
+def test_registry_failures_say_what_to_do() -> None:
+    with_creds = chart(registryCredentialsConfig={"credentials": {"name": "regcred"}})
+    message = explain("failed: response status code 401: unauthorized", with_creds, "fleet")
+    assert "Secret fleet/regcred: check the username and password" in message
+    assert "set registryCredentialsConfig" in explain("basic credential not found", chart(), "x")
+    https = explain("http: server gave HTTP response to HTTPS client", chart(), "x")
+    assert "plainHTTP" in https
+    assert explain("chart not found", chart(), "x") == "chart not found"

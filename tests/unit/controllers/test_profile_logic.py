@@ -143,7 +143,9 @@ def test_fields_not_acted_on_are_named() -> None:
     # helmCharts are deployed: only what a chart asks for that is not supported is named
     assert unsupported(spec) == ["patches"]
     spec.helm_charts[0].repository_url = "oci://registry/charts"  # type: ignore[index]
-    assert unsupported(spec) == ["patches", "app: repositoryURL oci://"]
+    assert unsupported(spec) == ["patches"]  # OCI is supported
+    spec.helm_charts[0].repository_url = "bucket://flux/b/charts"  # type: ignore[index]
+    assert unsupported(spec) == ["patches", "app: repositoryURL bucket://"]
     assert unsupported(Spec.parse({"policyRefs": [{"kind": "ConfigMap", "name": "n"}]})) == []
 
 

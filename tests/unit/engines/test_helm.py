@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from pathlib import Path
 
 from navarch.engines.helm import (
     InstallOptions,
+    RegistryAuth,
     Release,
+    _auth_flags,
     _flags,
     chart_reference,
     merge_values,
@@ -78,3 +81,29 @@ def test_a_release_is_read_from_helms_storage_secret() -> None:
     assert release_of_secret({"metadata": {"labels": {"owner": "someone"}}, "data": {}}) is None
     broken = {"metadata": {"labels": {"owner": "helm"}}, "data": {"release": "bm90IGd6aXA="}}
     assert release_of_secret(broken) is None
+
+
+def test_oci_references_take_either_sveltos_spelling() -> None:
+    whole = "oci://registry.example.com/charts/vault"
+    assert chart_reference(whole, "oci-vault", whole) == whole
+    assert chart_reference("vault", "x", "oci://registry.example.com/charts") == whole
+    assert chart_reference("vault", "x", "oci://registry.example.com/charts/vault/") == whole
+
+
+def test_oci_credentials_go_in_a_private_registry_file_not_in_arguments(tmp_path: Path) -> None:
+    auth = RegistryAuth(username="u", password="p4ss", plain_http=True, ca_pem="PEM")
+    flags = _auth_flags(auth, "oci://127.0.0.1:5000/charts/greeter", tmp_path)
+    assert "p4ss" not in " ".join(flags)
+    assert flags[:1] == ["--plain-http"]
+    config = json.loads((tmp_path / "registry.json").read_text())
+    assert base64.b64decode(config["auths"]["127.0.0.1:5000"]["auth"]) == b"u:p4ss"
+    assert (tmp_path / "registry.json").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "ca.crt").read_text() == "PEM"
+    assert "p4ss" not in repr(auth)
+
+
+def test_http_repositories_get_username_and_password_flags(tmp_path: Path) -> None:
+    auth = RegistryAuth(username="u", password="p", plain_http=True, insecure_skip_tls_verify=True)
+    flags = _auth_flags(auth, "greeter", tmp_path)
+    assert flags == ["--insecure-skip-tls-verify", "--username", "u", "--password", "p"]
+    assert _auth_flags(None, "greeter", tmp_path) == []
