@@ -22,21 +22,26 @@ from navarch.toolchain.paths import cache_dir
 TESTS = Path(__file__).resolve().parent
 
 
+class GoBuildError(Exception):
+    """A test tool did not build; the message has the end of the compiler's output."""
+
+
 def build(name: str, timeout: float = 900.0) -> Path:
     """The binary of ``tests/<name>/`` (built if needed)."""
     source = TESTS / name
-    files = sorted(p for p in source.iterdir() if p.suffix in (".go", ".mod", ".sum"))
+    files = [source / "go.mod", source / "go.sum", *sorted(source.rglob("*.go"))]
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    target = cache_dir() / "test-tools" / f"{name}-{digest.hexdigest()[:16]}"
+        digest.update(path.relative_to(source).as_posix().encode() + b"\0" + path.read_bytes())
+    label = name.replace("/", "-")
+    target = cache_dir() / "test-tools" / f"{label}-{digest.hexdigest()[:16]}"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     go = shutil.which("go")
     if go is None:
-        raise RuntimeError(f"building tests/{name} needs the `go` command on PATH")
-    with open(target.parent / f".{name}.lock", "w") as lock:
+        raise GoBuildError(f"building tests/{name} needs the `go` command on PATH")
+    with open(target.parent / f".{label}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if target.exists():
             return target
@@ -51,6 +56,6 @@ def build(name: str, timeout: float = 900.0) -> Path:
             check=False,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"go build of tests/{name} failed:\n{result.stderr[-4000:]}")
+            raise GoBuildError(f"go build of tests/{name} failed:\n{result.stderr[-4000:]}")
         os.replace(partial, target)
     return target

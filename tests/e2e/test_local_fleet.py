@@ -246,6 +246,8 @@ def test_demo_exit_tears_everything_down(state_dir: Path) -> None:
         r":ServiceAccount\s+team-a\s+ci-bot\s+N/A",
     ):
         assert re.search(rf"^fleet/cluster-1\s+{row}\s", result.stdout, re.M), row
+    # the chart's templated values, rendered for the cluster
+    assert "greeter on cluster-1: 'hello from cluster-1 (prod), fleet'" in result.stdout
     # a drift repaired, and how long it took
     repairs = re.findall(
         r"^drift: platform/platform-settings (edited|deleted) in cluster-1, repaired in (\d+) ms$",

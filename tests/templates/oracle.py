@@ -2,9 +2,8 @@
 
 ``oracle/`` is a small Go program of ours (see its ``main.go`` for the protocol) that renders
 templates exactly as Sveltos's addon-controller does. ``build_oracle()`` builds it once into
-``<cache>/oracle/<hash of its sources>/template-oracle`` with the project's Go settings (module and
-build caches under the Navarch cache, ``GOTOOLCHAIN=local``, ``CGO_ENABLED=0``,
-``-mod=readonly``), so editing the sources rebuilds and an unchanged tree never does.
+``<cache>/test-tools/`` with ``tests/gobuild.py`` (the project's Go settings, a hash of the
+sources in the name), so editing the sources rebuilds and an unchanged tree never does.
 
 ``Oracle.render`` sends a whole batch of cases to one process. A case that kills the process
 (Go cannot recover from a stack overflow) or that runs for longer than ``case_timeout`` seconds
@@ -15,93 +14,23 @@ fresh process, so one pathological case never costs the rest of the batch.
 from __future__ import annotations
 
 import base64
-import contextlib
-import fcntl
-import hashlib
 import json
 import os
 import selectors
-import shutil
 import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from navarch.toolchain.install import _go_env
-from navarch.toolchain.paths import cache_dir
+from tests.gobuild import GoBuildError, build
 
-ORACLE_SOURCES = Path(__file__).resolve().parent / "oracle"
-BINARY_NAME = "template-oracle"
-
-
-class OracleBuildError(Exception):
-    """The Go oracle did not build; the message carries the end of the compiler's output."""
-
-
-def _source_files() -> list[Path]:
-    files = [ORACLE_SOURCES / "go.mod", ORACLE_SOURCES / "go.sum"]
-    files += sorted(ORACLE_SOURCES.rglob("*.go"))
-    return files
-
-
-def source_hash() -> str:
-    """sha256 over every source file's relative path and content, first 16 hex digits."""
-    digest = hashlib.sha256()
-    for path in _source_files():
-        rel = path.relative_to(ORACLE_SOURCES).as_posix()
-        content = path.read_bytes()
-        digest.update(f"{rel}\0{len(content)}\0".encode())
-        digest.update(content)
-    return digest.hexdigest()[:16]
-
-
-@contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
+OracleBuildError = GoBuildError
 
 
 def build_oracle() -> Path:
     """The path of the oracle binary, built first if this version of the sources has none."""
-    root = cache_dir() / "oracle"
-    binary = root / source_hash() / BINARY_NAME
-    if binary.is_file():
-        return binary
-    go = shutil.which("go")
-    if go is None:
-        raise OracleBuildError("the `go` command is not on PATH: the template oracle needs Go")
-    root.mkdir(parents=True, exist_ok=True)
-    with _lock(root / "build.lock"):
-        if binary.is_file():  # another process built it while this one waited
-            return binary
-        binary.parent.mkdir(parents=True, exist_ok=True)
-        fd, scratch = tempfile.mkstemp(prefix=f".{BINARY_NAME}-", dir=binary.parent)
-        os.close(fd)
-        try:
-            proc = subprocess.run(
-                [go, "build", "-trimpath", "-o", scratch, "."],
-                cwd=ORACLE_SOURCES,
-                env=_go_env(),
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if proc.returncode != 0:
-                tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
-                raise OracleBuildError(f"building the template oracle failed:\n{tail}")
-            os.chmod(scratch, 0o755)
-            os.replace(scratch, binary)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(scratch)
-    return binary
+    return build("templates/oracle")
 
 
 class Oracle:

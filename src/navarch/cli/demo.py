@@ -81,6 +81,7 @@ async def run_demo(clusters: int, exit_after: bool) -> None:
         configurations = await wait_deployed(mgmt, clusters)
         _out.print()
         print_addons(configurations)
+        await show_greetings(fleet, managed_names(clusters))
         await show_drift_repair(fleet)
         if clusters >= 3:
             await show_label_move(mgmt, managed_names(clusters)[2])
@@ -240,6 +241,19 @@ async def wait_deployed(mgmt: Client, clusters: int) -> list[KubeObject]:
     return (
         await mgmt.list(names.CONFIG_API_VERSION, names.CLUSTER_CONFIGURATION_KIND, NAMESPACE)
     ).items
+
+
+async def show_greetings(fleet: Fleet, clusters: list[str]) -> None:
+    """The greeter chart's values are a template: each cluster got its own message."""
+    _out.print()
+    for name in clusters:
+        async with Client(fleet.cluster_config(name)) as remote:
+            try:
+                found = await remote.get("v1", "ConfigMap", "greeter", "greeter")
+            except NotFound:
+                continue
+        message = (found.get("data") or {}).get("message", "")
+        _out.print(f"greeter on {name}: {message!r} (values rendered from its SveltosCluster)")
 
 
 async def show_drift_repair(fleet: Fleet) -> None:

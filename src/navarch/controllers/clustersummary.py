@@ -60,6 +60,7 @@ from navarch.controllers.kustomize import KUSTOMIZE
 from navarch.controllers.kustomize import collect as collect_kustomize
 from navarch.controllers.kustomize import feature_hash as kustomize_hash
 from navarch.controllers.profile import provisioned
+from navarch.controllers.templates import Renderer, TemplateFailure
 from navarch.engines.drift import (
     Baselines,
     ResourceRef,
@@ -75,8 +76,10 @@ from navarch.engines.resources import (
     Owner,
     Reference,
     apply_order,
+    data_of,
     decorate,
     documents_of,
+    parse_documents,
 )
 from navarch.kube import Client, KubeError, KubeObject, NotFound
 from navarch.runtime import Controller, FuncHandler, Informer, Requeue
@@ -432,10 +435,13 @@ class ClusterSummaryReconciler:
     def _cluster_updated(self, old: KubeObject, new: KubeObject) -> None:
         def view(obj: KubeObject) -> tuple[Any, ...]:
             status = obj.get("status") or {}
+            meta = obj.get("metadata") or {}
             return (
                 status.get("ready"),
                 status.get("connectionStatus"),
-                (obj.get("spec") or {}).get("paused"),
+                obj.get("spec"),  # paused, and what templates read (.Cluster)
+                meta.get("labels"),
+                meta.get("annotations"),
             )
 
         if view(old) != view(new):
@@ -525,6 +531,9 @@ class ClusterSummaryReconciler:
         current = _feature(status, RESOURCES)
         try:
             items, sources = self._collect(ctx)
+        except TemplateFailure as exc:  # not retried: the profile, source or cluster must change
+            await self._failed(ctx, status, str(exc), reason="TemplateError", note=self._note(ctx))
+            return None
         except ManifestError as exc:
             failures = await self._failed(
                 ctx, status, str(exc), reason="InvalidManifest", note=self._note(ctx)
@@ -829,6 +838,7 @@ class ClusterSummaryReconciler:
             "helmCharts": [c.dump() for c in ctx.spec.helm_charts or []],
             "tier": ctx.spec.tier,
             "sources": sources,
+            "cluster": self._cluster_view(ctx),  # what templated values may read
             "continueOnError": ctx.spec.continue_on_error,
             "continueOnConflict": ctx.spec.continue_on_conflict,
         }
@@ -895,6 +905,8 @@ class ClusterSummaryReconciler:
             tier=ctx.spec.tier,
             continue_on_error=ctx.spec.continue_on_error,
             continue_on_conflict=ctx.spec.continue_on_conflict,
+            render=self._renderer(ctx).render,
+            failures=(current.consecutive_failures or 0) if current is not None else 0,
         )
         for old_owner in outcome.takeovers:
             summary = self.summaries.store.get("/".join(old_owner.summary))
@@ -960,6 +972,7 @@ class ClusterSummaryReconciler:
             self._read_source,
             lambda namespace: values_namespace(namespace, ctx),
             ctx.owner,
+            renderer=self._renderer(ctx),
             extra_labels=ctx.spec.extra_labels,
             extra_annotations=ctx.spec.extra_annotations,
         )
@@ -971,6 +984,11 @@ class ClusterSummaryReconciler:
         note = self._note(ctx)
         try:
             items, sources = await self._kustomize_items(ctx)
+        except TemplateFailure as exc:  # not retried: the profile, source or cluster must change
+            await self._failed(
+                ctx, status, str(exc), reason="TemplateError", note=note, feature=KUSTOMIZE
+            )
+            return None
         except ManifestError as exc:
             failures = await self._failed(
                 ctx, status, str(exc), reason="InvalidKustomization", note=note, feature=KUSTOMIZE
@@ -998,9 +1016,9 @@ class ClusterSummaryReconciler:
                 )
             kind, namespace, name = source_of(ref, ctx)
             if "{{" in name or "{{" in namespace:
-                raise ManifestError(
-                    f"policyRefs[{index}]: templated names are not supported by Navarch yet"
-                )
+                renderer = self._renderer(ctx)
+                name = renderer.render(name, f"policyRefs[{index}].name")
+                namespace = renderer.render(namespace, f"policyRefs[{index}].namespace")
             cache = self.configmaps if kind == "ConfigMap" else self.secrets
             source = cache.store.get(f"{namespace}/{name}")
             if source is None:
@@ -1012,12 +1030,16 @@ class ClusterSummaryReconciler:
                     "or mark the reference optional"
                 )
             annotations = (source.get("metadata") or {}).get("annotations") or {}
-            for marker in (TEMPLATE_ANNOTATION, LUA_ANNOTATION):
-                if marker in annotations:
-                    raise ManifestError(
-                        f"{kind} {namespace}/{name} is marked {marker}: templates and Lua are "
-                        "not supported by Navarch yet"
-                    )
+            if LUA_ANNOTATION in annotations:
+                raise ManifestError(
+                    f"{kind} {namespace}/{name} is marked {LUA_ANNOTATION}: Lua is not "
+                    "supported by Navarch yet"
+                )
+            digest: Any = source.get("data")
+            if TEMPLATE_ANNOTATION in annotations:
+                documents, digest = self._rendered_documents(ctx, kind, source)
+            else:
+                documents = self._documents_of(kind, source)
             reference = Reference(kind=kind, namespace=namespace, name=name, tier=ref.tier)
             source_items = [
                 Item(
@@ -1034,13 +1056,39 @@ class ClusterSummaryReconciler:
                     skip_namespace_creation=ref.skip_namespace_creation,
                     force=ref.force,
                 )
-                for obj in self._documents_of(kind, source)
+                for obj in documents
             ]
             items += source_items
-            sources.append((kind, namespace, name, source.get("data")))
+            sources.append((kind, namespace, name, digest))
         ordered = apply_order([i.obj for i in items])
         by_id = {id(i.obj): i for i in items}
         return [by_id[id(obj)] for obj in ordered], sources
+
+    def _cluster_view(self, ctx: Context) -> str:
+        cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}") or {}
+        meta = cluster.get("metadata") or {}
+        view = [meta.get("labels"), meta.get("annotations"), cluster.get("spec")]
+        return hashlib.sha256(json.dumps(view, sort_keys=True).encode()).hexdigest()
+
+    def _renderer(self, ctx: Context) -> Renderer:
+        cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}")
+        return Renderer(cluster, ctx.summary["metadata"]["name"])
+
+    def _rendered_documents(
+        self, ctx: Context, kind: str, source: KubeObject
+    ) -> tuple[list[KubeObject], str]:
+        """A template source's objects for this cluster, and a digest of what was rendered
+        (the hash must change when the cluster changes what the template renders)."""
+        meta = source.get("metadata") or {}
+        where = f"{kind} {meta.get('namespace')}/{meta.get('name')}"
+        renderer = self._renderer(ctx)
+        documents: list[KubeObject] = []
+        rendered: list[str] = []
+        for key, text in sorted(data_of(source).items()):
+            out = renderer.render(text, f"{where} key {key!r}")
+            rendered.append(out)
+            documents += parse_documents(out, f"{where} key {key!r} (rendered)")
+        return documents, hashlib.sha256("\0".join(rendered).encode()).hexdigest()
 
     def _documents_of(self, kind: str, source: KubeObject) -> list[KubeObject]:
         meta = source.get("metadata") or {}
@@ -1098,6 +1146,7 @@ class ClusterSummaryReconciler:
                 self._read_source,
                 ctx.cluster_namespace,
                 ctx.spec.tier,
+                self._renderer(ctx).render,
             )
         report = self._report_object(ctx)
         await self.mgmt.apply(report, force=True)

@@ -44,9 +44,11 @@ from navarch.engines.helm import (
     merge_values,
     release_of_secret,
 )
+from navarch.engines.resources import TEMPLATE_ANNOTATION
 from navarch.kube import Client, KubeError, KubeObject
 
 ReleaseKey = tuple[str, str]  # (namespace, name)
+Render = Callable[[str, str], str]  # (template text, where) -> rendered text
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,6 @@ def unsupported_options(chart: HelmChart) -> list[str]:
         ):
             if value:
                 notes.append(f"{chart.release_name}: options.{name}")
-    if "{{" in (chart.values or ""):
-        notes.append(f"{chart.release_name}: templated values")
     return notes
 
 
@@ -216,6 +216,18 @@ def explain(message: str, chart: HelmChart, default_namespace: str) -> str:
     return message
 
 
+def needs_recovery(existing: Release | None, ours: bool, failures: int, limit: int) -> bool:
+    """installOptions.recoverAfterConsecutiveFailures: after ``limit`` failed deploys in a row,
+    a release of ours that is not ``deployed`` is uninstalled before the next attempt."""
+    return (
+        existing is not None
+        and ours
+        and existing.status != "deployed"
+        and limit > 0
+        and failures >= limit
+    )
+
+
 def install_options(chart: HelmChart) -> InstallOptions:
     o = chart.options
     if o is None:
@@ -242,13 +254,22 @@ def install_options(chart: HelmChart) -> InstallOptions:
         reuse_values=bool(upgrade and upgrade.reuse_values),
         force=bool(upgrade and upgrade.force),
         labels=dict(o.labels or {}),
+        recover_after=install.recover_after_consecutive_failures if install else 5,
     )
 
 
-def chart_values(chart: HelmChart, read: ReadSource, default_namespace: str) -> dict[str, Any]:
-    """``values`` then every ``valuesFrom`` in order, deep-merged (later wins)."""
+def chart_values(
+    chart: HelmChart, read: ReadSource, default_namespace: str, render: Render | None = None
+) -> dict[str, Any]:
+    """``values`` then every ``valuesFrom`` in order, deep-merged (later wins).
+
+    With ``render`` (the cluster's templates), ``values`` is rendered as a template, and so is
+    the content of a valuesFrom object annotated ``projectsveltos.io/template`` (Sveltos)."""
     where = f"helmCharts {chart.release_namespace}/{chart.release_name}"
-    values = _yaml_mapping(chart.values or "", f"{where}: values")
+    text = chart.values or ""
+    if render is not None:
+        text = render(text, f"{where}: values")
+    values = _yaml_mapping(text, f"{where}: values")
     for ref in chart.values_from or []:
         namespace = ref.namespace or default_namespace
         source = read(ref.kind, namespace, ref.name)
@@ -259,10 +280,11 @@ def chart_values(chart: HelmChart, read: ReadSource, default_namespace: str) -> 
                 f"{where}: valuesFrom {ref.kind} {namespace}/{ref.name} does not exist "
                 "(create it, or mark the reference optional)"
             )
-        for key, text in sorted(_data(source).items()):
-            values = merge_values(
-                values, _yaml_mapping(text, f"{where}: {ref.kind} {namespace}/{ref.name} key {key}")
-            )
+        templated = TEMPLATE_ANNOTATION in ((source.get("metadata") or {}).get("annotations") or {})
+        for key, content in sorted(_data(source).items()):
+            label = f"{where}: {ref.kind} {namespace}/{ref.name} key {key}"
+            rendered = render(content, label) if templated and render is not None else content
+            values = merge_values(values, _yaml_mapping(rendered, label))
     return values
 
 
@@ -363,6 +385,8 @@ class HelmFeature:
         tier: int,
         continue_on_error: bool,
         continue_on_conflict: bool,
+        render: Render | None = None,
+        failures: int = 0,
     ) -> Outcome:
         """``previous``: this profile's helmReleaseSummaries; ``others``: releases other
         profiles of the cluster manage, with the profile's name; ``claim(summaries)`` writes
@@ -385,6 +409,8 @@ class HelmFeature:
                     outcome,
                     claim,
                     tier,
+                    render,
+                    failures,
                 )
             except (HelmError, ValuesError, KubeError) as exc:
                 outcome.errors.append(str(exc))
@@ -427,6 +453,8 @@ class HelmFeature:
         outcome: Outcome,
         claim: Callable[[list[dict[str, Any]]], Any],
         tier: int,
+        render: Render | None = None,
+        failures: int = 0,
     ) -> dict[str, Any] | None:
         key = release_key(chart)
         if chart.helm_chart_action == "Uninstall":
@@ -446,7 +474,7 @@ class HelmFeature:
         if other is not None and not tier < other.tier:
             return summary_entry(chart, "Conflict", conflictMessage=conflict_message(other, tier))
         options = install_options(chart)
-        values = chart_values(chart, read, default_namespace)
+        values = chart_values(chart, read, default_namespace, render)
         digest = values_hash(chart, values)
         existing = await find_release(remote, key[1], key[0])
         if other is not None:  # a lower tier takes the release over
@@ -471,6 +499,9 @@ class HelmFeature:
         ):
             outcome.charts.append(self._chart_record(chart, existing.app_version))
             return dict(ours)
+        if needs_recovery(existing, ours is not None, failures, options.recover_after):
+            # the release is stuck (failed, or pending after a crash): start it over
+            await self.helm.uninstall(kubeconfig, release=key[1], namespace=key[0])
         if ours is None:  # claim first: a crash mid-install leaves a claim, not an orphan
             await claim([*outcome.summaries, summary_entry(chart, "Managing")])
         reference = chart_reference(
@@ -514,6 +545,7 @@ class HelmFeature:
         read: ReadSource,
         default_namespace: str,
         tier: int,
+        render: Render | None = None,
     ) -> list[dict[str, Any]]:
         """DryRun: what ``deploy`` would do to each release (ClusterReport ``releaseReports``),
         reading the cluster and running nothing."""
@@ -525,7 +557,14 @@ class HelmFeature:
             listed.add(key)
             try:
                 action, message = await self._planned(
-                    remote, chart, managed.get(key), others.get(key), read, default_namespace, tier
+                    remote,
+                    chart,
+                    managed.get(key),
+                    others.get(key),
+                    read,
+                    default_namespace,
+                    tier,
+                    render,
                 )
             except (ValuesError, KubeError) as exc:
                 action, message = "", str(exc)
@@ -561,13 +600,14 @@ class HelmFeature:
         read: ReadSource,
         default_namespace: str,
         tier: int,
+        render: Render | None = None,
     ) -> tuple[str, str]:
         key = release_key(chart)
         if chart.helm_chart_action == "Uninstall":
             return ("Delete", "") if ours is not None else ("No Action", "not installed by us")
         if other is not None and not tier < other.tier:
             return "Conflict", conflict_message(other, tier)
-        values = chart_values(chart, read, default_namespace)
+        values = chart_values(chart, read, default_namespace, render)
         existing = await find_release(remote, key[1], key[0])
         if existing is None:
             return "Install", ""

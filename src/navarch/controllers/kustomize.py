@@ -4,13 +4,19 @@ Sveltos deploys a kustomize build the way it deploys raw manifests (same ownersh
 tiers, conflicts, stale removal and withdrawal), under its own feature ID ``Kustomize``; so does
 Navarch: this module turns each ref into decorated ``Item``s (``engines.kustomize`` does the
 unpacking and the build) and the ClusterSummary controller runs them through the same apply path
-as policyRefs. What is not supported yet (Flux sources, ``remoteURL``, template ``values``,
-templated names and paths) fails the feature with a message naming the ref and the field, never
-deploys half-instantiated output.
+as policyRefs. What is not supported yet (Flux sources, ``remoteURL``) fails the feature with a
+message naming the ref and the field, never deploys half-instantiated output.
+
+Templates (``controllers.templates``): ``path`` and ``components`` may be templates over
+``.Cluster``; ``values`` are templates too, and so are the values of a ``valuesFrom`` object
+annotated ``projectsveltos.io/template`` (others are taken as they are); when there are values,
+every object of the kustomize output is rendered as a template with the values as its data
+(``{{ .Region }}``), as Sveltos instantiates it.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import dataclasses
 import hashlib
@@ -18,10 +24,20 @@ import json
 from collections.abc import Callable
 from typing import Any, Final
 
+import yaml
+
 from navarch.api.profile import KustomizationRef, Spec
 from navarch.controllers.deployer import Item
+from navarch.controllers.templates import Renderer, is_templated, render_with
 from navarch.engines.kustomize import Kustomize, KustomizeError, archive_of
-from navarch.engines.resources import Owner, Reference, apply_order, decorate
+from navarch.engines.resources import (
+    Owner,
+    Reference,
+    apply_order,
+    data_of,
+    decorate,
+    parse_documents,
+)
 
 KUSTOMIZE: Final = "Kustomize"
 
@@ -50,20 +66,8 @@ def problem(index: int, ref: KustomizationRef) -> str | None:
             "tree in a ConfigMap or Secret as kustomize.tar.gz (`tar -czf kustomize.tar.gz -C "
             "<dir> .`)"
         )
-    if ref.values or ref.values_from:
-        return (
-            f"{where}: values and valuesFrom instantiate the kustomize output as a template, "
-            "and templates are not supported by Navarch yet; nothing was deployed from it"
-        )
     templated = [
-        f
-        for f, v in (
-            ("name", ref.name),
-            ("namespace", ref.namespace),
-            ("path", ref.path),
-            *(("components", c) for c in ref.components or []),
-        )
-        if v and "{{" in v
+        f for f, v in (("name", ref.name), ("namespace", ref.namespace)) if v and "{{" in v
     ]
     if templated:
         return f"{where}: templated {', '.join(templated)} are not supported by Navarch yet"
@@ -84,6 +88,48 @@ def feature_hash(spec: Spec, sources: list[Source]) -> bytes:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
 
 
+def substitute_values(
+    index: int,
+    ref: KustomizationRef,
+    read: ReadSource,
+    namespace_of: Callable[[str | None], str],
+    renderer: Renderer,
+) -> dict[str, str]:
+    """``values`` (rendered), then each valuesFrom's data (rendered when annotated)."""
+    where = f"kustomizationRefs[{index}]"
+    values = renderer.render_values(dict(ref.values or {}), f"{where}.values")
+    for source_ref in ref.values_from or []:
+        namespace = namespace_of(source_ref.namespace)
+        source = read(source_ref.kind, namespace, source_ref.name)
+        label = f"{where}.valuesFrom {source_ref.kind} {namespace}/{source_ref.name}"
+        if source is None:
+            if source_ref.optional:
+                continue
+            raise KustomizeError(f"{label} does not exist (create it, or mark it optional)")
+        data = data_of(source) if source.get("kind") != "Secret" else _secret_text(source)
+        values.update(renderer.render_values(data, label) if is_templated(source) else data)
+    return values
+
+
+def _secret_text(source: KubeObject) -> dict[str, str]:
+    return {
+        k: base64.b64decode(v).decode(errors="replace")
+        for k, v in (source.get("data") or {}).items()
+    }
+
+
+def instantiate(
+    objects: list[KubeObject], values: dict[str, str], name: str, where: str
+) -> list[KubeObject]:
+    """The kustomize output rendered with ``values`` as data (Sveltos's substitution)."""
+    out: list[KubeObject] = []
+    for obj in objects:
+        text = yaml.safe_dump(obj, sort_keys=False, width=2**31 - 1)
+        rendered = render_with(text, dict(values), f"{name}-substitutevalues", where)
+        out += parse_documents(rendered, f"{where} (instantiated)")
+    return out
+
+
 async def collect(
     engine: Kustomize,
     refs: list[KustomizationRef],
@@ -91,6 +137,7 @@ async def collect(
     namespace_of: Callable[[str | None], str],
     owner: Owner,
     *,
+    renderer: Renderer,
     extra_labels: dict[str, str] | None = None,
     extra_annotations: dict[str, str] | None = None,
 ) -> tuple[list[Item], list[Source]]:
@@ -115,9 +162,15 @@ async def collect(
                 "it, or mark the reference optional"
             )
         where = f"kustomizationRefs[{index}] ({kind} {namespace}/{name})"
-        objects = await engine.build(
-            archive_of(source), ref.path, list(ref.components or []), where
-        )
+        path = renderer.render(ref.path or "", f"kustomizationRefs[{index}].path") or None
+        components = [
+            renderer.render(c, f"kustomizationRefs[{index}].components")
+            for c in ref.components or []
+        ]
+        objects = await engine.build(archive_of(source), path, components, where)
+        values = substitute_values(index, ref, read, namespace_of, renderer)
+        if values:
+            objects = instantiate(objects, values, renderer.requestor, where)
         reference = Reference(kind=kind, namespace=namespace, name=name, tier=ref.tier)
         ref_owner = dataclasses.replace(owner, deployment_type=ref.deployment_type)
         for obj in objects:
@@ -141,7 +194,9 @@ async def collect(
                     force=ref.force,
                 )
             )
-        sources.append((kind, namespace, name, _digest(source)))
+        sources.append(
+            (kind, namespace, name, [_digest(source), path, components, sorted(values.items())])
+        )
     ordered = apply_order([i.obj for i in items])
     by_id = {id(i.obj): i for i in items}
     return [by_id[id(obj)] for obj in ordered], sources

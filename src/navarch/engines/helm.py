@@ -89,6 +89,7 @@ class InstallOptions:
     reuse_values: bool = False
     force: bool = False
     labels: dict[str, str] = field(default_factory=dict)
+    recover_after: int = 5  # consecutive failures before a stuck release is uninstalled
 
 
 class Helm:

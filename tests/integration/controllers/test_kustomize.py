@@ -195,7 +195,10 @@ async def test_bad_refs_are_reported_and_nothing_else_is_lost(
             {**good, "kind": "GitRepository", "namespace": "flux2", "name": "flux2"},
             "GitRepository is a Flux source, which Navarch does not read yet",
         ),
-        ({**good, "values": {"Region": "east"}}, "templates are not supported by Navarch yet"),
+        (
+            {**good, "values": {"Region": "{{ .Cluster.metadata.labels.region }}"}},
+            'map has no entry for key "region" (at .Cluster.metadata.labels.region',
+        ),
         ({**good, "name": f"missing-{tag}"}, f"Secret default/missing-{tag} does not exist"),
     ]
     for ref, expected in cases:

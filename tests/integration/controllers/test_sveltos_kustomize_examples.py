@@ -149,27 +149,52 @@ async def test_kustomize_with_a_secret(fleet: TestFleet, manager: Manager, tmp_p
     await cleanup(fleet.client("mgmt"), f"kex2-{tag}")
 
 
-@pytest.mark.parametrize(
-    ("kind", "path", "expected"),
-    [
-        ("GitRepository", "./helloWorld/", "GitRepository is a Flux source"),
-        (
-            "ConfigMap",
-            "'{{ index .Cluster.metadata.annotations \"environment\" }}/helloWorld'",
-            "templated path are not supported by Navarch yet",
-        ),
-    ],
-)
-async def test_flux_sources_and_templated_paths_say_they_are_not_supported(
-    fleet: TestFleet, manager: Manager, tmp_path: Path, kind: str, path: str, expected: str
+async def test_a_flux_source_says_it_is_not_supported(
+    fleet: TestFleet, manager: Manager, tmp_path: Path
 ) -> None:
     tag = await setup(fleet, "cluster-1")
     name = f"kex3-{tag}"
-    await kubectl_apply(fleet, tmp_path, profile(name, tag, kind, "flux2", path, "eng"))
+    await kubectl_apply(
+        fleet, tmp_path, profile(name, tag, "GitRepository", "flux2", "./helloWorld/", "eng")
+    )
     message = await eventually(
         lambda: failed(fleet.client("mgmt"), f"kex-{tag}", f"{name}-sveltos-x"),
         timeout=60,
         what="status names what is not supported",
     )
-    assert expected in message, message
+    assert "GitRepository is a Flux source" in message, message
     await cleanup(fleet.client("mgmt"), name)
+
+
+async def test_a_path_expressed_as_a_template(
+    fleet: TestFleet, manager: Manager, tmp_path: Path
+) -> None:
+    """Sveltos's "Express Path as Template": the cluster's environment annotation picks the
+    directory."""
+    tag = await setup(fleet, "cluster-2")
+    await fleet.client("mgmt").patch(
+        "lib.projectsveltos.io/v1beta1",
+        "SveltosCluster",
+        "x",
+        {"metadata": {"annotations": {"environment": "production"}}},
+        namespace=f"kex-{tag}",
+    )
+    tree = tmp_path / "envs"
+    hello_tree(tree / "production" / "helloWorld")
+    archive = tmp_path / "kustomize.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(tree, arcname=".")
+    await kubectl(
+        fleet, "create", "configmap", f"envs-{tag}", "-n", "default", f"--from-file={archive}"
+    )
+    path = "'{{ index .Cluster.metadata.annotations \"environment\" }}/helloWorld/base'"
+    target = f"eng-{tag}"
+    await kubectl_apply(
+        fleet, tmp_path, profile(f"kex4-{tag}", tag, "ConfigMap", f"envs-{tag}", path, target)
+    )
+    await eventually(
+        lambda: present(fleet.client("cluster-2"), "the-map", target),
+        timeout=60,
+        what="the production directory deployed",
+    )
+    await cleanup(fleet.client("mgmt"), f"kex4-{tag}")

@@ -15,10 +15,12 @@ from navarch.controllers.helm import (
     chart_values,
     explain,
     install_options,
+    needs_recovery,
     registry_auth,
     unsupported_options,
     values_hash,
 )
+from navarch.engines.helm import Release
 
 
 def chart(**extra: Any) -> HelmChart:
@@ -98,7 +100,7 @@ def test_what_is_not_supported_yet_is_named() -> None:
     notes = unsupported_options(
         chart(repositoryURL="gitrepository://flux/repo/charts", values="x: {{ .Cluster }}")
     )
-    assert notes == ["app: repositoryURL gitrepository://", "app: templated values"]
+    assert notes == ["app: repositoryURL gitrepository://"]  # templated values are rendered
 
 
 def test_values_hash_changes_with_values_and_chart() -> None:
@@ -166,3 +168,18 @@ def test_registry_failures_say_what_to_do() -> None:
     https = explain("http: server gave HTTP response to HTTPS client", chart(), "x")
     assert "plainHTTP" in https
     assert explain("chart not found", chart(), "x") == "chart not found"
+
+
+def test_a_stuck_release_is_started_over_after_the_configured_failures() -> None:
+    failed = Release("app", "apps", 3, "failed", "app-1.0.0")
+    pending = Release("app", "apps", 1, "pending-install", "app-1.0.0")
+    deployed = Release("app", "apps", 2, "deployed", "app-1.0.0")
+    assert needs_recovery(failed, True, 5, 5) and needs_recovery(pending, True, 7, 5)
+    assert not needs_recovery(failed, True, 4, 5)  # not yet
+    assert not needs_recovery(deployed, True, 9, 5)  # healthy
+    assert not needs_recovery(failed, False, 9, 5)  # not ours: never uninstalled
+    assert not needs_recovery(None, True, 9, 5)
+    options = install_options(
+        chart(options={"installOptions": {"recoverAfterConsecutiveFailures": 2}})
+    )
+    assert options.recover_after == 2 and install_options(chart()).recover_after == 5

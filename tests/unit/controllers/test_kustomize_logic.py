@@ -15,19 +15,16 @@ def test_configmap_and_secret_refs_are_accepted() -> None:
     assert problem(0, ref(kind="Secret", components=["../c"], targetNamespace="t")) is None
 
 
-def test_flux_sources_remote_urls_values_and_templates_are_named() -> None:
+def test_flux_sources_remote_urls_and_templated_names_are_named() -> None:
     flux = problem(2, ref(kind="GitRepository"))
     assert flux is not None and flux.startswith("kustomizationRefs[2]: GitRepository is a Flux")
     remote = problem(0, ref(kind=None, remoteURL={"url": "https://example.com/t.tar.gz"}))
     assert remote is not None and "remoteURL sources are not supported" in remote
-    values = problem(0, ref(values={"Region": "east"}))
-    assert values is not None and "templates are not supported" in values
-    values_from = problem(0, ref(valuesFrom=[{"kind": "ConfigMap", "name": "v"}]))
-    assert values_from is not None and "templates are not supported" in values_from
-    templated = problem(1, ref(path="{{ .Cluster.metadata.name }}", components=["{{ x }}"]))
-    assert templated == (
-        "kustomizationRefs[1]: templated path, components are not supported by Navarch yet"
-    )
+    # values and templated paths are rendered (controllers.templates); templated names are not
+    assert problem(0, ref(values={"Region": "east"})) is None
+    assert problem(0, ref(path="{{ .Cluster.metadata.name }}", components=["{{ x }}"])) is None
+    templated = problem(1, ref(name="tree-{{ .Cluster.metadata.name }}"))
+    assert templated == "kustomizationRefs[1]: templated name are not supported by Navarch yet"
 
 
 def test_the_hash_follows_the_refs_and_the_source_content() -> None:

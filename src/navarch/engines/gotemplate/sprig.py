@@ -1128,24 +1128,12 @@ _alias("mustDeepCopy", "deepCopy")
 # -- types --------------------------------------------------------------------------------------
 
 
+_KINDS = {"<nil>": "invalid", "[]interface {}": "slice", "map[string]interface {}": "map"}
+
+
 def _kind_name(value: Any) -> str:
-    if value is None:
-        return "invalid"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, I64):
-        return "int64"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "slice"
-    if isinstance(value, dict):
-        return "map"
-    return "struct"
+    """reflect's Kind name: the type name for basic types, slice/map for containers."""
+    return _KINDS.get(go_type(value), go_type(value))
 
 
 @_register("typeOf", "any")

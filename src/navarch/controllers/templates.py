@@ -1,0 +1,69 @@
+"""Rendering a profile's templates for one cluster, as Sveltos instantiates them.
+
+Sveltos renders with Go's text/template, Sprig and its own functions (``engines.gotemplate``),
+``missingkey=error``, a template named ``<cluster namespace>-<cluster name>-<requestor>``, and
+the data root ``.Cluster`` (the SveltosCluster as an unstructured object: integers are int64).
+What is rendered: the content of a policyRef ConfigMap/Secret annotated
+``projectsveltos.io/template``; a Helm chart's ``values`` (always) and its valuesFrom content
+when the referenced object is annotated; kustomize ``path``, ``components`` and ``values``; then
+the kustomize output itself with the values as data.
+
+A template error is the cluster's problem, not a transient one: ``TemplateFailure`` says which
+source and which template, line and column failed, the ClusterSummary records it for that cluster
+only, and nothing is retried until the profile, the source or the cluster changes.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from navarch.controllers.helm import ValuesError
+from navarch.engines.gotemplate import Template, TemplateError
+from navarch.engines.gotemplate.sveltos import FUNCS
+from navarch.engines.gotemplate.values import go_data
+from navarch.engines.resources import TEMPLATE_ANNOTATION, ManifestError
+
+KubeObject = dict[str, Any]
+
+
+class TemplateFailure(ManifestError, ValuesError):
+    """A template that does not render for this cluster; the message names it."""
+
+
+def is_templated(source: KubeObject) -> bool:
+    annotations = (source.get("metadata") or {}).get("annotations") or {}
+    return TEMPLATE_ANNOTATION in annotations
+
+
+class Renderer:
+    """Renders text for one cluster (``cluster`` is its SveltosCluster)."""
+
+    def __init__(self, cluster: KubeObject | None, requestor: str) -> None:
+        meta = (cluster or {}).get("metadata") or {}
+        self.requestor = requestor
+        self.name = f"{meta.get('namespace', '')}-{meta.get('name', '')}-{requestor}"
+        self.root = {"Cluster": go_data(_without_server_fields(cluster or {}))}
+
+    def render(self, text: str, where: str) -> str:
+        """``text`` rendered with ``.Cluster``; TemplateFailure names ``where``."""
+        if "{{" not in text:
+            return text
+        return render_with(text, self.root, self.name, where)
+
+    def render_values(self, values: dict[str, str], where: str) -> dict[str, str]:
+        return {k: self.render(v, f"{where} {k}") for k, v in values.items()}
+
+
+def render_with(text: str, data: Any, name: str, where: str) -> str:
+    try:
+        return Template(name, funcs=FUNCS).parse(text).execute(data)
+    except TemplateError as exc:
+        raise TemplateFailure(f"{where}: {exc}") from None
+
+
+def _without_server_fields(obj: KubeObject) -> KubeObject:
+    out = copy.deepcopy(obj)
+    meta = out.get("metadata") or {}
+    meta.pop("managedFields", None)
+    return out
