@@ -602,3 +602,57 @@ def cases() -> list[Case]:
     for id_, template in MISSINGKEY_DEFAULT:
         out.append((id_, template, DATA, "default"))
     return out
+
+
+RESOURCES: dict[str, Any] = {
+    "cfg": {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": "platform",
+            "namespace": "mgmt-config",
+            "resourceVersion": "123",
+            "uid": "u-1",
+            "labels": {"team": "platform"},
+        },
+        "data": {"region": "eu-west", "replicas": "3"},
+    },
+    "svc": {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "api", "namespace": "default"},
+        "spec": {"ports": [{"port": 443, "name": "https"}], "type": "ClusterIP"},
+    },
+}
+
+# (id, template): rendered with .Cluster and .MgmtResources (Sveltos's data root) and the
+# resource functions over RESOURCES
+SVELTOS_RESOURCES: list[tuple[str, str]] = [
+    ("res-mgmt-field", "{{ .MgmtResources.cfg.data.region }}"),
+    ("res-mgmt-cluster", "{{ .Cluster.metadata.name }}-{{ .MgmtResources.cfg.metadata.name }}"),
+    ("res-get", '{{ (getResource "cfg").data.replicas }}'),
+    ("res-get-missing", '{{ getResource "nope" }}'),
+    ("res-get-strips", '{{ (getResource "cfg").metadata }}'),
+    ("res-copy", '{{ copy "cfg" }}'),
+    ("res-copy-missing", '{{ copy "nope" }}'),
+    ("res-get-field", '{{ getField "svc" "spec.type" }}'),
+    ("res-get-field-list", '{{ getField "svc" "spec.ports" }}'),
+    ("res-get-field-missing", '{{ getField "svc" "spec.nope" }}'),
+    ("res-get-field-through-list", '{{ getField "svc" "spec.ports.port" }}'),
+    ("res-set-field", '{{ setField "cfg" "data.region" "us-east" }}'),
+    ("res-set-field-int", '{{ setField "svc" "spec.replicas" 3 }}'),
+    ("res-set-field-int64", '{{ setField "svc" "spec.replicas" (int64 3) }}'),
+    (
+        "res-set-then-read",
+        '{{ $x := setField "cfg" "data.zone" "b" }}{{ .MgmtResources.cfg.data.zone }}',
+    ),
+    ("res-remove-field", '{{ removeField "cfg" "data.replicas" }}'),
+    ("res-chain", '{{ getResource "cfg" | chainSetField "data.extra" "x" | toYaml }}'),
+    ("res-chain-remove", '{{ chainRemoveField (getResource "svc") "spec.ports" | toYaml }}'),
+    ("res-missing-mgmt", "{{ .MgmtResources.nope.data }}"),
+    ("res-top-missing", "{{ .Nope }}"),
+]
+
+
+def resource_cases() -> list[tuple[str, str]]:
+    return SVELTOS_RESOURCES

@@ -8,15 +8,16 @@ list stays true).
 
 from __future__ import annotations
 
+import copy
 import sys
 from typing import Any
 
 import pytest
 
 from navarch.engines.gotemplate import Template, TemplateError
-from navarch.engines.gotemplate.sveltos import FUNCS
+from navarch.engines.gotemplate.sveltos import FUNCS, resource_funcs
 from navarch.engines.gotemplate.values import go_data
-from tests.templates.corpus import cases
+from tests.templates.corpus import DATA, RESOURCES, cases, resource_cases
 from tests.templates.oracle import Oracle
 
 KNOWN_GAPS: dict[str, str] = {
@@ -35,11 +36,32 @@ def navarch_render(template: str, data: Any, missing_key: str) -> tuple[str, str
         return "", str(exc)
 
 
+def navarch_render_sveltos(template: str) -> tuple[str, str | None]:
+    """Sveltos's data root (.Cluster, .MgmtResources) and its resource functions."""
+    resources = go_data(copy.deepcopy(RESOURCES))
+    root = {"Cluster": go_data(DATA["Cluster"]), "MgmtResources": resources}
+    funcs = {**FUNCS, **resource_funcs(resources)}
+    try:
+        return Template("template", funcs=funcs).parse(template).execute(root), None
+    except TemplateError as exc:
+        return "", str(exc)
+
+
 @pytest.fixture(scope="module")
 def oracle_results() -> dict[str, dict[str, Any]]:
     batch = [
         {"id": id_, "template": template, "data": data, "missingkey": missing_key}
         for id_, template, data, missing_key in cases()
+    ]
+    batch += [
+        {
+            "id": id_,
+            "template": template,
+            "data": {"Cluster": DATA["Cluster"]},
+            "resources": RESOURCES,
+            "root": "sveltos",
+        }
+        for id_, template in resource_cases()
     ]
     return {r["id"]: r for r in Oracle().render(batch)}
 
@@ -47,10 +69,17 @@ def oracle_results() -> dict[str, dict[str, Any]]:
 def test_the_engine_renders_like_go(oracle_results: dict[str, dict[str, Any]]) -> None:
     differences: dict[str, str] = {}
     total = 0
-    for id_, template, data, missing_key in cases():
+    runs = [
+        (id_, template, lambda t=template, d=data, m=missing_key: navarch_render(t, d, m))
+        for id_, template, data, missing_key in cases()
+    ] + [
+        (id_, template, lambda t=template: navarch_render_sveltos(t))
+        for id_, template in resource_cases()
+    ]
+    for id_, template, run in runs:
         total += 1
         expected = oracle_results[id_]
-        output, error = navarch_render(template, data, missing_key)
+        output, error = run()
         go_error = expected.get("error")
         if (error is None) != (go_error is None) or (
             error is None and output != expected["output"]

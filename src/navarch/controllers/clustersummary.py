@@ -130,6 +130,7 @@ class Context:
     cluster_namespace: str
     cluster_name: str
     dependencies: str | None = None  # status.dependencies, when the spec has dependsOn
+    mgmt_resources: dict[str, KubeObject] | None = None  # templateResourceRefs, by identifier
 
     @property
     def owner(self) -> Owner:
@@ -174,7 +175,6 @@ def unsupported(spec: Spec) -> list[str]:
     """Spec fields this controller does not act on yet (said in status, never ignored)."""
     helm_notes = [note for chart in spec.helm_charts or [] for note in unsupported_options(chart)]
     fields = {
-        "templateResourceRefs": spec.template_resource_refs,
         "preDeployChecks": spec.pre_deploy_checks,
         "validateHealths": spec.validate_healths,
         "patches": spec.patches,
@@ -249,6 +249,10 @@ def _source_index(summary: KubeObject) -> list[str]:
             found.append(f"{ref.kind}/{values_namespace(ref.namespace, ctx)}/{ref.name}")
         for namespace, name in credential_refs(chart, ctx.cluster_namespace):
             found.append(f"Secret/{namespace}/{name}")
+    for tref in ctx.spec.template_resource_refs or []:
+        res = tref.resource
+        if res.kind in ("ConfigMap", "Secret") and res.api_version in (None, "v1"):
+            found.append(f"{res.kind}/{res.namespace or ctx.cluster_namespace}/{res.name}")
     for kref in ctx.spec.kustomization_refs or []:
         if kref.kind in ("ConfigMap", "Secret"):
             found.append(f"{kref.kind}/{values_namespace(kref.namespace, ctx)}/{kref.name}")
@@ -491,6 +495,22 @@ class ClusterSummaryReconciler:
             if problem is not None:
                 await self._feature_status(ctx, status="Provisioning", message=problem)
                 return None  # a dependency's progress wakes this summary up
+        if ctx.spec.template_resource_refs:
+            try:
+                ctx.mgmt_resources = await self._mgmt_resources(ctx)
+            except KubeError as exc:  # transient: never deploy without what templates read
+                await self._feature_status(
+                    ctx,
+                    status="Provisioning",
+                    message=f"cannot read templateResourceRefs: {exc.server_message}; will retry",
+                )
+                return Requeue(WAIT_FOR_CLUSTER)
+            except ManifestError as exc:
+                status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
+                failures = await self._failed(
+                    ctx, status, str(exc), reason="MissingResource", note=self._note(ctx)
+                )
+                return retry(ctx.spec, failures)
         key = _key(ctx.summary)
         forced = key in self._redeploy
         self._redeploy.discard(key)
@@ -839,6 +859,9 @@ class ClusterSummaryReconciler:
             "tier": ctx.spec.tier,
             "sources": sources,
             "cluster": self._cluster_view(ctx),  # what templated values may read
+            "mgmtResources": hashlib.sha256(
+                json.dumps(ctx.mgmt_resources or {}, sort_keys=True, default=str).encode()
+            ).hexdigest(),
             "continueOnError": ctx.spec.continue_on_error,
             "continueOnConflict": ctx.spec.continue_on_conflict,
         }
@@ -1072,7 +1095,41 @@ class ClusterSummaryReconciler:
 
     def _renderer(self, ctx: Context) -> Renderer:
         cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}")
-        return Renderer(cluster, ctx.summary["metadata"]["name"])
+        return Renderer(cluster, ctx.summary["metadata"]["name"], ctx.mgmt_resources)
+
+    async def _mgmt_resources(self, ctx: Context) -> dict[str, KubeObject]:
+        """The templateResourceRefs objects by identifier (names may be templates over
+        .Cluster). ConfigMaps and Secrets come from the caches (and their changes re-trigger
+        the summary); other kinds are read at each reconcile."""
+        renderer = Renderer(
+            self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}"),
+            ctx.summary["metadata"]["name"],
+        )
+        found: dict[str, KubeObject] = {}
+        for index, ref in enumerate(ctx.spec.template_resource_refs or []):
+            res = ref.resource
+            where = f"templateResourceRefs[{index}]"
+            name = renderer.render(res.name or "", f"{where}.resource.name")
+            namespace = renderer.render(res.namespace or "", f"{where}.resource.namespace")
+            namespace = namespace or ctx.cluster_namespace
+            api_version, kind = res.api_version or "v1", res.kind or ""
+            obj: KubeObject | None
+            if api_version == "v1" and kind in ("ConfigMap", "Secret"):
+                obj = self._read_source(kind, namespace, name)
+            else:
+                try:
+                    obj = await self.mgmt.get(api_version, kind, name, namespace or None)
+                except NotFound:
+                    obj = None
+            if obj is None:
+                if ref.optional:
+                    continue
+                raise ManifestError(
+                    f"{where}: {kind} {namespace}/{name} ({ref.identifier}) does not exist in the "
+                    "management cluster: create it, or mark the reference optional"
+                )
+            found[ref.identifier] = obj
+        return found
 
     def _rendered_documents(
         self, ctx: Context, kind: str, source: KubeObject

@@ -20,7 +20,7 @@ from typing import Any
 
 from navarch.controllers.helm import ValuesError
 from navarch.engines.gotemplate import Template, TemplateError
-from navarch.engines.gotemplate.sveltos import FUNCS
+from navarch.engines.gotemplate.sveltos import FUNCS, resource_funcs
 from navarch.engines.gotemplate.values import go_data
 from navarch.engines.resources import TEMPLATE_ANNOTATION, ManifestError
 
@@ -39,25 +39,36 @@ def is_templated(source: KubeObject) -> bool:
 class Renderer:
     """Renders text for one cluster (``cluster`` is its SveltosCluster)."""
 
-    def __init__(self, cluster: KubeObject | None, requestor: str) -> None:
+    def __init__(
+        self,
+        cluster: KubeObject | None,
+        requestor: str,
+        mgmt_resources: dict[str, KubeObject] | None = None,
+    ) -> None:
         meta = (cluster or {}).get("metadata") or {}
         self.requestor = requestor
         self.name = f"{meta.get('namespace', '')}-{meta.get('name', '')}-{requestor}"
-        self.root = {"Cluster": go_data(_without_server_fields(cluster or {}))}
+        self.cluster = go_data(_without_server_fields(cluster or {}))
+        self.mgmt_resources = mgmt_resources or {}
 
     def render(self, text: str, where: str) -> str:
-        """``text`` rendered with ``.Cluster``; TemplateFailure names ``where``."""
+        """``text`` rendered with ``.Cluster`` and ``.MgmtResources``; TemplateFailure names
+        ``where``. Each rendering gets its own copy of the resources (setField changes them)."""
         if "{{" not in text:
             return text
-        return render_with(text, self.root, self.name, where)
+        resources = go_data(copy.deepcopy(self.mgmt_resources))
+        root = {"Cluster": self.cluster, "MgmtResources": resources}
+        return render_with(text, root, self.name, where, {**FUNCS, **resource_funcs(resources)})
 
     def render_values(self, values: dict[str, str], where: str) -> dict[str, str]:
         return {k: self.render(v, f"{where} {k}") for k, v in values.items()}
 
 
-def render_with(text: str, data: Any, name: str, where: str) -> str:
+def render_with(
+    text: str, data: Any, name: str, where: str, funcs: dict[str, Any] | None = None
+) -> str:
     try:
-        return Template(name, funcs=FUNCS).parse(text).execute(data)
+        return Template(name, funcs=funcs or FUNCS).parse(text).execute(data)
     except TemplateError as exc:
         raise TemplateFailure(f"{where}: {exc}") from None
 

@@ -192,3 +192,58 @@ async def test_kustomize_values_instantiate_the_output(
         lambda: provisioned(mgmt, ns, f"tplk-{tag}-sveltos-k"), what="Kustomize Provisioned"
     )
     await cleanup(mgmt, f"tplk-{tag}")
+
+
+async def test_values_from_mgmt_resources_and_a_changed_secret_redeploys(
+    fleet: TestFleet, manager: Manager, repo: ChartRepo
+) -> None:
+    """Sveltos's templateResourceRefs: a management Secret read as .MgmtResources and with
+    getResource; editing it upgrades the release."""
+    mgmt, ns, tag = fleet.client("mgmt"), f"tplm-{uid()}", uid()
+    await register_cluster(fleet, ns, "m", "cluster-2", f"tplm={tag}")
+    await mgmt.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": f"creds-{tag}", "namespace": ns},
+            "stringData": {"user": "admin"},
+        }
+    )
+    release = f"tm-{tag}"
+    values = (
+        "greeting: 'user {{ .MgmtResources.creds.data.user | b64dec }} "
+        '({{ (getResource "creds").metadata.name }})\'\n'
+    )
+    profile = helm_profile(
+        f"tplm-{tag}",
+        {"tplm": tag},
+        [greeter(repo, release, "1.0.0", values=values)],
+        templateResourceRefs=[
+            {
+                "resource": {"apiVersion": "v1", "kind": "Secret", "name": f"creds-{tag}"},
+                "identifier": "creds",
+            }
+        ],
+    )
+    await mgmt.apply(profile)
+
+    async def greeting() -> str | None:
+        obj = await present(fleet.client("cluster-2"), f"{release}-config", "apps")
+        return (obj or {}).get("data", {}).get("greeting")
+
+    first = await eventually(greeting, timeout=60, what="installed")
+    assert first == f"user admin (creds-{tag})"
+    await mgmt.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": f"creds-{tag}", "namespace": ns},
+            "stringData": {"user": "operator"},
+        }
+    )
+    await eventually(
+        lambda: _equal(greeting(), f"user operator (creds-{tag})"),
+        timeout=60,
+        what="upgraded after the Secret changed",
+    )
+    await cleanup(mgmt, f"tplm-{tag}")

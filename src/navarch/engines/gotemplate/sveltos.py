@@ -288,3 +288,118 @@ EXTRAS: dict[str, GoFunc] = {
 }
 
 FUNCS: dict[str, GoFunc] = {**SPRIG, **EXTRAS}
+
+
+# -- functions over the management-cluster resources (templateResourceRefs) ------------------
+
+_SERVER_FIELDS = ("managedFields", "resourceVersion", "uid")
+
+
+def _strip(obj: dict[str, Any]) -> dict[str, Any]:
+    """As Sveltos does, in place: the object loses its server-set fields for every later use."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        for field in _SERVER_FIELDS:
+            meta.pop(field, None)
+    return obj
+
+
+def _deep_copy_json(value: Any) -> Any:
+    """runtime.DeepCopyJSONValue: only JSON types (int64, not a template's int)."""
+    if value is None or isinstance(value, bool | str | float | I64):
+        return value
+    if isinstance(value, int):
+        raise FuncError(f"cannot deep copy {'int'}")
+    if isinstance(value, list | tuple):
+        return [_deep_copy_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _deep_copy_json(v) for k, v in value.items()}
+    raise FuncError(f"cannot deep copy {type(value).__name__}")
+
+
+def _set_nested(obj: dict[str, Any], value: Any, fields: list[str]) -> bool:
+    current = obj
+    for field in fields[:-1]:
+        child = current.get(field)
+        if child is None:
+            child = current[field] = {}
+        if not isinstance(child, dict):
+            return False
+        current = child
+    current[fields[-1]] = _deep_copy_json(value)
+    return True
+
+
+def _remove_nested(obj: dict[str, Any], fields: list[str]) -> None:
+    current: Any = obj
+    for field in fields[:-1]:
+        current = current.get(field) if isinstance(current, dict) else None
+        if not isinstance(current, dict):
+            return
+    if isinstance(current, dict):
+        current.pop(fields[-1], None)
+
+
+def resource_funcs(resources: dict[str, dict[str, Any]]) -> dict[str, GoFunc]:
+    """getResource, copy, getField, setField, removeField, chainSetField, chainRemoveField
+    over ``resources`` (by identifier), with Sveltos's semantics: missing identifiers give
+    empty results, set/remove change the shared object."""
+
+    def get_resource(identifier: str) -> dict[str, Any]:
+        obj = resources.get(identifier)
+        return _strip(obj) if obj is not None else {}  # Go: a nil map, printed map[]
+
+    def copy_resource(identifier: str) -> str:
+        obj = resources.get(identifier)
+        return to_yaml(_strip(obj)) if obj is not None else ""
+
+    def get_field(identifier: str, fields: str) -> Any:
+        current: Any = resources.get(identifier)
+        if current is None:
+            return ""
+        for field in fields.split("."):
+            if not isinstance(current, dict) or field not in current:
+                return ""
+            current = current[field]
+        try:
+            return _deep_copy_json(current)
+        except FuncError:
+            return ""
+
+    def set_field(identifier: str, fields: str, value: Any) -> str:
+        obj = resources.get(identifier)
+        if obj is None:
+            return ""
+        if not _set_nested(obj, value, fields.split(".")):
+            return ""
+        return to_yaml(_strip(obj))
+
+    def remove_field(identifier: str, fields: str) -> str:
+        obj = resources.get(identifier)
+        if obj is None:
+            return ""
+        _remove_nested(obj, fields.split("."))
+        return to_yaml(_strip(obj))
+
+    def chain_set_field(obj: dict[str, Any] | None, fields: str, value: Any) -> Any:
+        if obj is None or not _set_nested(obj, value, fields.split(".")):
+            return None
+        return obj
+
+    def chain_remove_field(obj: dict[str, Any] | None, fields: str) -> Any:
+        if obj is not None:
+            _remove_nested(obj, fields.split("."))
+        return obj
+
+    return {
+        f.name: f
+        for f in (
+            _fn("getResource", get_resource, "string"),
+            _fn("copy", copy_resource, "string"),
+            _fn("getField", get_field, "string", "string"),
+            _fn("setField", set_field, "string", "string", "any"),
+            _fn("removeField", remove_field, "string", "string"),
+            _fn("chainSetField", chain_set_field, "map", "string", "any"),
+            _fn("chainRemoveField", chain_remove_field, "map", "string"),
+        )
+    }
