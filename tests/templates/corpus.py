@@ -559,6 +559,18 @@ def _sprig_cases() -> list[tuple[str, str]]:
         'fromJsonArray "{}" | toJson',
         'typeOf (fromJson "{"n": 1}").n',
         "toYaml .Cluster | fromYaml | toJson",
+        "toPrettyJson .map",
+        "toPrettyJson .list",
+        "toPrettyJson .emptymap",
+        "toPrettyJson .nested",
+        'toRawJson (dict "html" "<a>&")',
+        "mustToJson .mixed",
+        "mustToPrettyJson .str",
+        "mustToRawJson .list",
+        'mustFromJson "{\\"a\\": [1, 2.5]}" | toJson',
+        'mustFromJson "{bad"',
+        "toPrettyJson .f",
+        'toRawJson "<x>"',
     ]
     return [(f"sprig-{i:03d}", "{{ " + call + " }}") for i, call in enumerate(calls)]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 import time
 from pathlib import Path
@@ -171,6 +172,12 @@ async def serve_charts(fleet: Fleet) -> None:
     for chart in sorted((examples_dir() / "charts").iterdir()):
         await _run(helm, "package", str(chart), "--destination", str(repo))
     url = f"http://127.0.0.1:{CHART_PORT}"
+    if not fleet.extra_running("chartrepo") and not _port_free(CHART_PORT):
+        raise reg.RegistrationError(
+            f"port 127.0.0.1:{CHART_PORT} is in use by another program, and the demo serves its "
+            f"chart repository there (examples/greeter.yaml names it): stop that program "
+            f"(`ss -ltnp 'sport = :{CHART_PORT}'` shows it) and run the demo again"
+        )
     await _run(helm, "repo", "index", str(repo), "--url", url)
     pid = await fleet.ensure_extra(
         "chartrepo",
@@ -210,6 +217,15 @@ async def store_kustomize_trees(mgmt: Client) -> None:
             kustomize.source_object("ConfigMap", tree.name, "default", archive), force=True
         )
         progress(f"stored examples/kustomize/{tree.name} as ConfigMap default/{tree.name}")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 async def apply_examples(mgmt: Client) -> None:

@@ -396,6 +396,12 @@ class Fleet:
 
     # -- extra processes ----------------------------------------------------------------------
 
+    def extra_running(self, name: str) -> bool:
+        """Whether the fleet's process ``name`` (see ``ensure_extra``) is alive."""
+        if not self.state_file.exists():
+            return False
+        return processes.find(state.load(self.state_file).extras.get(name)) is not None
+
     async def ensure_extra(self, name: str, args: list[str], env: dict[str, str]) -> int:
         """Run ``args`` as the fleet's process ``name`` unless it runs; ``down`` stops it.
 

@@ -104,8 +104,19 @@ def _go_json_string(text: str) -> str:
     return "".join(out)
 
 
-def go_json(value: Any) -> str:
-    """json.Marshal: sorted keys, Go's float format, HTML-safe string escaping."""
+def go_json(value: Any, *, indent: str = "", escape_html: bool = True, _depth: int = 0) -> str:
+    """json.Marshal (or MarshalIndent with ``indent``): sorted keys, Go's float format, and
+    HTML-safe string escaping unless ``escape_html`` is off (an Encoder's SetEscapeHTML)."""
+
+    def string(text: str) -> str:
+        out = _go_json_string(text)
+        if not escape_html:
+            out = out.replace("\\u003c", "<").replace("\\u003e", ">").replace("\\u0026", "&")
+        return out
+
+    def nested(v: Any) -> str:
+        return go_json(v, indent=indent, escape_html=escape_html, _depth=_depth + 1)
+
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -115,13 +126,41 @@ def go_json(value: Any) -> str:
     if isinstance(value, float):
         return _go_json_float(value)
     if isinstance(value, str):
-        return _go_json_string(value)
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(go_json(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = sorted((str(k), v) for k, v in value.items())
-        return "{" + ",".join(f"{_go_json_string(k)}:{go_json(v)}" for k, v in items) + "}"
+        return string(value)
+    if isinstance(value, list | tuple | dict):
+        if isinstance(value, dict):
+            items = sorted((str(k), v) for k, v in value.items())
+            parts = [f"{string(k)}:{' ' if indent else ''}{nested(v)}" for k, v in items]
+            open_, close = "{", "}"
+        else:
+            parts = [nested(v) for v in value]
+            open_, close = "[", "]"
+        if not parts:
+            return open_ + close
+        if not indent:
+            return open_ + ",".join(parts) + close
+        inner = "\n" + indent * (_depth + 1)
+        return open_ + inner + ("," + inner).join(parts) + "\n" + indent * _depth + close
     raise ValueError(f"json: unsupported type: {type(value).__name__}")
+
+
+def _sprig_json(indent: str = "", escape_html: bool = True, must: bool = False) -> Any:
+    def encode(value: Any) -> str:
+        try:
+            return go_json(value, indent=indent, escape_html=escape_html)
+        except ValueError as exc:
+            if must:
+                raise FuncError(str(exc)) from None
+            return ""
+
+    return encode
+
+
+def _must_from_json(text: str) -> Any:
+    try:
+        return _typed(json.loads(text))
+    except ValueError as exc:
+        raise FuncError(str(exc)) from None
 
 
 def to_yaml(value: Any) -> str:
@@ -284,6 +323,12 @@ EXTRAS: dict[str, GoFunc] = {
         _fn("toJson", _to_json, "any"),
         _fn("fromJson", _from_json, "string"),
         _fn("fromJsonArray", _from_json_array, "string"),
+        _fn("toPrettyJson", _sprig_json(indent="  "), "any"),
+        _fn("toRawJson", _sprig_json(escape_html=False), "any"),
+        _fn("mustToJson", _sprig_json(must=True), "any"),
+        _fn("mustToPrettyJson", _sprig_json(indent="  ", must=True), "any"),
+        _fn("mustToRawJson", _sprig_json(escape_html=False, must=True), "any"),
+        _fn("mustFromJson", _must_from_json, "string"),
     )
 }
 
