@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, TypeVar
 
 from navarch.engines.gotemplate.funcs import FuncError, GoFunc
+from navarch.engines.gotemplate.semver import SemverError, constraint_check
 from navarch.engines.gotemplate.values import I64, format_float, go_type, sprint_value
 
 FUNCS: dict[str, GoFunc] = {}
@@ -1292,3 +1293,11 @@ def _shuffle(s: str) -> str:
     chars = list(s)
     random.SystemRandom().shuffle(chars)
     return "".join(chars)
+
+
+@_register("semverCompare", "string", "string")
+def _semver_compare(constraint: str, version: str) -> bool:
+    try:
+        return constraint_check(constraint, version)
+    except SemverError as exc:
+        raise FuncError(str(exc)) from None
