@@ -31,9 +31,37 @@ data:
 """
 
 
+CRD_TEMPLATE = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.{group}
+spec:
+  group: {group}
+  scope: Namespaced
+  names: {{plural: widgets, singular: widget, kind: Widget}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        description: "widgets of chart version {version}"
+        x-kubernetes-preserve-unknown-fields: true
+"""
+
+
 def write_chart(root: Path, name: str, version: str, greeting: str = "hello") -> Path:
+    """A chart rendering a ConfigMap from values; a chart named ``*-crds`` also ships a CRD in
+    ``crds/`` whose description names the chart version (to see whether it was upgraded)."""
     chart = root / "src" / f"{name}-{version}"
     (chart / "templates").mkdir(parents=True, exist_ok=True)
+    if name.endswith("-crds"):
+        (chart / "crds").mkdir(exist_ok=True)
+        group = f"{name}.example.navarch.io"
+        (chart / "crds" / "widgets.yaml").write_text(
+            CRD_TEMPLATE.format(group=group, version=version)
+        )
     (chart / "Chart.yaml").write_text(
         f"apiVersion: v2\nname: {name}\nversion: {version}\nappVersion: '{version}'\n"
     )

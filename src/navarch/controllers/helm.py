@@ -44,7 +44,7 @@ from navarch.engines.helm import (
     merge_values,
     release_of_secret,
 )
-from navarch.engines.resources import TEMPLATE_ANNOTATION
+from navarch.engines.resources import TEMPLATE_ANNOTATION, ManifestError, parse_documents
 from navarch.kube import Client, KubeError, KubeObject
 
 ReleaseKey = tuple[str, str]  # (namespace, name)
@@ -90,7 +90,6 @@ def unsupported_options(chart: HelmChart) -> list[str]:
             ("dependencyUpdate", o.dependency_update),
             ("runTests", o.run_tests),
             ("postRenderStrategy", o.post_render_strategy),
-            ("upgradeOptions.upgradeCRDs", o.upgrade_options and o.upgrade_options.upgrade_crds),
         ):
             if value:
                 notes.append(f"{chart.release_name}: options.{name}")
@@ -255,6 +254,7 @@ def install_options(chart: HelmChart) -> InstallOptions:
         force=bool(upgrade and upgrade.force),
         labels=dict(o.labels or {}),
         recover_after=install.recover_after_consecutive_failures if install else 5,
+        upgrade_crds=bool(upgrade and upgrade.upgrade_crds),
     )
 
 
@@ -507,7 +507,10 @@ class HelmFeature:
         reference = chart_reference(
             str(chart.chart_name or ""), chart.repository_name, chart.repository_url
         )
+        auth = registry_auth(chart, read, default_namespace)
         try:
+            if existing is not None and options.upgrade_crds:
+                await self._upgrade_crds(remote, chart, reference, version, auth)
             release = await self.helm.upgrade_install(
                 kubeconfig,
                 release=key[1],
@@ -517,12 +520,38 @@ class HelmFeature:
                 version=version,
                 values=values,
                 options=options,
-                auth=registry_auth(chart, read, default_namespace),
+                auth=auth,
             )
         except HelmError as exc:
             raise HelmError(explain(str(exc), chart, default_namespace)) from None
         outcome.charts.append(self._chart_record(chart, release.app_version))
         return summary_entry(chart, "Managing", valuesHash=wire_hash)
+
+    async def _upgrade_crds(
+        self,
+        remote: Client,
+        chart: HelmChart,
+        reference: str,
+        version: str,
+        auth: RegistryAuth | None,
+    ) -> None:
+        """upgradeOptions.upgradeCRDs: apply the CRDs of the chart's ``crds/`` first (Helm
+        itself only creates them on install, never updates them)."""
+        texts = await self.helm.chart_crds(
+            chart=reference,
+            repo_url=None if reference.startswith("oci://") else chart.repository_url,
+            version=version,
+            auth=auth,
+        )
+        where = f"helmCharts {chart.release_namespace}/{chart.release_name}: crds/"
+        for text in texts:
+            try:
+                crds = parse_documents(text, where)
+            except ManifestError as exc:
+                raise HelmError(str(exc)) from None
+            for crd in crds:
+                if crd.get("kind") == "CustomResourceDefinition":
+                    await remote.apply(crd, force=True)
 
     @staticmethod
     def _chart_record(chart: HelmChart, app_version: str) -> dict[str, Any]:

@@ -90,6 +90,7 @@ class InstallOptions:
     force: bool = False
     labels: dict[str, str] = field(default_factory=dict)
     recover_after: int = 5  # consecutive failures before a stuck release is uninstalled
+    upgrade_crds: bool = False  # apply the chart's crds/ before an upgrade
 
 
 class Helm:
@@ -239,6 +240,27 @@ class Helm:
             chart=f"{chart_meta.get('name', chart)}-{chart_meta.get('version', version)}",
             app_version=str(chart_meta.get("appVersion", "")),
         )
+
+    async def chart_crds(
+        self,
+        *,
+        chart: str,
+        repo_url: str | None,
+        version: str,
+        auth: RegistryAuth | None = None,
+    ) -> list[str]:
+        """The files of the chart's ``crds/`` directory (``helm pull --untar``), as text."""
+        with self._private_dir() as directory:
+            args = ["pull", chart, "--version", version, "--untar", "--untardir", str(directory)]
+            if repo_url:
+                args += ["--repo", repo_url]
+            args += _auth_flags(auth, chart, directory)
+            await self._run(args, 300.0, f"helm pull {chart} {version}")
+            return [
+                path.read_text()
+                for path in sorted(directory.glob("*/crds/**/*"))
+                if path.suffix in (".yaml", ".yml", ".json") and path.is_file()
+            ]
 
     async def uninstall(
         self,

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChartRepo]:
     charts = [("greeter", "1.0.0"), ("greeter", "1.1.0")]
+    charts += [("store-crds", "1.0.0"), ("store-crds", "1.1.0")]
     with chart_repo(tmp_path_factory.mktemp("charts"), charts) as served:
         yield served
 
@@ -246,3 +247,47 @@ async def test_dry_run_reports_what_helm_would_do_and_installs_nothing(
     await mgmt.apply(profile)
     await eventually(lambda: release_of(fleet, "cluster-3", release), timeout=60, what="installed")
     await cleanup(mgmt, f"hdry-{tag}")
+
+
+async def test_upgrade_crds_applies_the_charts_crds_before_the_upgrade(
+    fleet: TestFleet, manager: Manager, repo: ChartRepo
+) -> None:
+    mgmt, ns, tag = fleet.client("mgmt"), f"hcrd-{uid()}", uid()
+    await register_cluster(fleet, ns, "c", "cluster-1", f"hcrd={tag}")
+    release = f"crd-{tag}"
+    remote = fleet.client("cluster-1")
+    crd_name = "widgets.store-crds.example.navarch.io"
+
+    def store(version: str, **extra: Any) -> dict[str, Any]:
+        return {
+            **greeter(repo, release, version, **extra),
+            "chartName": "local/store-crds",
+        }
+
+    async def description() -> str:
+        crd = await get_or_none(
+            remote, "apiextensions.k8s.io/v1", "CustomResourceDefinition", crd_name
+        )
+        schema = ((crd or {}).get("spec") or {}).get("versions", [{}])[0].get("schema", {})
+        return str(schema.get("openAPIV3Schema", {}).get("description", ""))
+
+    async def at(version: str) -> bool:
+        found = await release_of(fleet, "cluster-1", release)
+        return found is not None and found.chart == f"store-crds-{version}"
+
+    await mgmt.apply(helm_profile(f"hcrd-{tag}", {"hcrd": tag}, [store("1.0.0")]))
+    await eventually(lambda: at("1.0.0"), timeout=60, what="installed")
+    assert await description() == "widgets of chart version 1.0.0"
+    # plain Helm leaves crds/ alone on upgrade
+    await mgmt.apply(helm_profile(f"hcrd-{tag}", {"hcrd": tag}, [store("1.1.0")]))
+    await eventually(lambda: at("1.1.0"), timeout=60, what="upgraded")
+    assert await description() == "widgets of chart version 1.0.0"
+    # upgradeCRDs applies them first
+    upgrade = store("1.1.0", options={"upgradeOptions": {"upgradeCRDs": True}})
+    await mgmt.apply(helm_profile(f"hcrd-{tag}", {"hcrd": tag}, [upgrade]))
+
+    async def crd_upgraded() -> bool:
+        return await description() == "widgets of chart version 1.1.0"
+
+    await eventually(crd_upgraded, timeout=60, what="the CRD upgraded from crds/")
+    await cleanup(mgmt, f"hcrd-{tag}")
