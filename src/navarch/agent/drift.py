@@ -84,7 +84,7 @@ def tracked_of(resource_summary: KubeObject) -> Tracked:
     spec = resource_summary.get("spec") or {}
     status = resource_summary.get("status") or {}
     resources: dict[ResourceRef, TypeKey] = {}
-    for r in spec.get("resources") or []:
+    for r in [*(spec.get("resources") or []), *(spec.get("kustomizeResources") or [])]:
         if r.get("ignoreForConfigurationDrift"):
             continue
         ref = ref_of_resource(r)

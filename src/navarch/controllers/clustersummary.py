@@ -331,6 +331,9 @@ class ClusterSummaryReconciler:
         self.baselines = baselines
         self.guard = drift.RepairGuard()
         self._published: dict[SummaryKey, dict[ResourceRef, str]] = {}
+        # which baseline refs each feature owns (Resources and Kustomize share one ResourceSummary
+        # and one set of baselines per ClusterSummary)
+        self._feature_refs: dict[SummaryKey, dict[str, set[ResourceRef]]] = {}
         self._recheck: set[SummaryKey] = set()
         self.recorder: drift.DriftRecorder | None = None
         if baselines is not None and resource_summaries is not None:
@@ -589,7 +592,10 @@ class ClusterSummaryReconciler:
                     suspects = None  # look at every object
                 elif not suspects:
                     return None
-                return await self._repair(ctx, remote, items, summary_of_resources, suspects)
+                watched_items = items + await self._kustomize_items_for_repair(ctx)
+                return await self._repair(
+                    ctx, remote, watched_items, summary_of_resources, suspects
+                )
             # drift detection without a ResourceSummary: deploy again to take the baselines
         if not watched:
             return await self._apply(ctx, status, current, items, remote, digest, note, RESOURCES)
@@ -692,17 +698,21 @@ class ClusterSummaryReconciler:
             feature,
             outcome.deployed,
         )
-        if feature != RESOURCES:
-            pass  # drift detection watches policyRef objects only (docs/drift.md)
-        elif self._drift_detection(ctx):
-            self._published[_key(ctx.summary)] = await drift.publish(
+        if self._drift_detection(ctx):
+            key = _key(ctx.summary)
+            summary_of_resources = self._resource_summary(ctx)
+            hashes = await drift.publish(
                 self.mgmt,
                 ctx.summary,
                 (ctx.cluster_namespace, ctx.cluster_name),
                 outcome.deployed,
                 _exclusions(ctx.spec),
+                feature,
             )
-        elif self._resource_summary(ctx) is not None:
+            self._published[key] = self._merged_baselines(
+                key, feature, hashes, summary_of_resources
+            )
+        elif feature == RESOURCES and self._resource_summary(ctx) is not None:
             await drift.unpublish(self.mgmt, ctx.summary)
         await self._write_status(
             ctx,
@@ -812,6 +822,25 @@ class ClusterSummaryReconciler:
             return Requeue(drift.RepairGuard.WINDOW)
         return None
 
+    def _merged_baselines(
+        self,
+        key: SummaryKey,
+        feature: str,
+        hashes: dict[ResourceRef, str],
+        resource_summary: KubeObject | None,
+    ) -> dict[ResourceRef, str]:
+        """The summary's baselines with ``feature``'s part replaced by ``hashes``."""
+        assert self.baselines is not None
+        current = self.baselines.hashes(key)
+        if current is None:
+            current = hashes_of((resource_summary or {}).get("status") or {})
+        owned = self._feature_refs.setdefault(key, {})
+        old = owned.get(feature)
+        if old is None:
+            old = drift.published_refs(resource_summary, feature)
+        owned[feature] = set(hashes)
+        return {**{r: h for r, h in current.items() if r not in old}, **hashes}
+
     def controller_wakeup(self, key: SummaryKey) -> None:
         """An in-process agent reported drift of ``key``."""
         self.controller.queue.add(key)
@@ -833,8 +862,6 @@ class ClusterSummaryReconciler:
             notes.insert(0, "helmCharts (the manager has no helm binary: set NAVARCH_HELM)")
         if ctx.spec.kustomization_refs and self.kustomize is None:
             notes.insert(0, "kustomizationRefs (the manager has no kubectl: set NAVARCH_KUBECTL)")
-        if ctx.spec.kustomization_refs and ctx.spec.sync_mode == "ContinuousWithDriftDetection":
-            notes.append("drift detection of kustomizationRefs objects (they are deployed)")
         return f"not supported yet, so not acted on: {', '.join(notes)}" if notes else None
 
     def _read_source(self, kind: str, namespace: str, name: str) -> KubeObject | None:
@@ -1000,6 +1027,16 @@ class ClusterSummaryReconciler:
             extra_annotations=ctx.spec.extra_annotations,
         )
 
+    async def _kustomize_items_for_repair(self, ctx: Context) -> list[Item]:
+        """The kustomize objects, so a drifted one can be put back (none if they cannot be built
+        now: the Kustomize feature reports why)."""
+        if self.kustomize is None or not ctx.spec.kustomization_refs:
+            return []
+        try:
+            return (await self._kustomize_items(ctx))[0]
+        except ManifestError:
+            return []
+
     async def _deploy_kustomize(self, ctx: Context, remote: Client, forced: bool) -> Requeue | None:
         """Build every kustomizationRef and deploy the output as the Kustomize feature."""
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
@@ -1025,7 +1062,15 @@ class ClusterSummaryReconciler:
             and (ctx.spec.sync_mode == "OneTime" or current.hash == digest)
         ):
             return None
-        return await self._apply(ctx, status, current, items, remote, digest, note, KUSTOMIZE)
+        if not self._drift_detection(ctx):
+            return await self._apply(ctx, status, current, items, remote, digest, note, KUSTOMIZE)
+        assert self.baselines is not None
+        key = _key(ctx.summary)
+        self.baselines.begin(key)
+        try:
+            return await self._apply(ctx, status, current, items, remote, digest, note, KUSTOMIZE)
+        finally:
+            self.baselines.settle(key, self._published.pop(key, None))
 
     def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
         """The decorated objects of every policyRef, in order; and what they were read from."""
@@ -1353,6 +1398,7 @@ class ClusterSummaryReconciler:
             await drift.unpublish(self.mgmt, ctx.summary)
         self.guard.forget(_key(ctx.summary))
         self._recheck.discard(_key(ctx.summary))
+        self._feature_refs.pop(_key(ctx.summary), None)
         if self.recorder is not None:
             self.recorder.forget(_key(ctx.summary))
         meta = ctx.summary["metadata"]

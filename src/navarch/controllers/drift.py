@@ -62,17 +62,28 @@ def _resource(d: Deployed) -> dict[str, Any]:
     return resource
 
 
+# where each feature's objects go in a ResourceSummary, and the field manager writing them (one
+# per feature, so that publishing one feature's objects leaves the other's in place)
+_FIELDS = {
+    "Resources": ("resources", "resourceHashes", None),
+    "Kustomize": ("kustomizeResources", "kustomizeResourceHashes", "navarch-kustomize"),
+}
+
+
 async def publish(
     mgmt: Client,
     summary: KubeObject,
     cluster: tuple[str, str],
     deployed: list[Deployed],
     drift_exclusions: list[dict[str, Any]],
+    feature: str = "Resources",
 ) -> dict[ResourceRef, str]:
-    """Write the ResourceSummary of ``summary`` after a deploy; returns the deployed hashes.
+    """Write ``feature``'s part of the ResourceSummary of ``summary`` after a deploy; returns
+    the deployed hashes.
 
     ``deployed`` are the objects just applied, with the apply response.
     """
+    spec_field, status_field, manager = _FIELDS[feature]
     meta = summary["metadata"]
     patches = exclusion_patches(drift_exclusions)
     resources = {
@@ -98,24 +109,32 @@ async def publish(
                     names.CLUSTER_SUMMARY_NAMESPACE_ANNOTATION: namespace,
                 },
             },
-            "spec": {"resources": [resources[r] for r in sorted(resources)], "patches": patches},
+            "spec": {spec_field: [resources[r] for r in sorted(resources)], "patches": patches},
         },
         force=True,
+        field_manager=manager,
     )
+    status: dict[str, Any] = {
+        status_field: [{"resource": resources[r], "hash": hashes[r]} for r in sorted(hashes)]
+    }
+    if feature == "Resources":
+        status["resourcesChanged"] = False
     await mgmt.apply_status(
         {
             "apiVersion": names.LIB_API_VERSION,
             "kind": names.RESOURCE_SUMMARY_KIND,
             "metadata": {"name": name, "namespace": namespace},
-            "status": {
-                "resourcesChanged": False,
-                "resourceHashes": [
-                    {"resource": resources[r], "hash": hashes[r]} for r in sorted(hashes)
-                ],
-            },
-        }
+            "status": status,
+        },
+        field_manager=f"{manager}-status" if manager else None,
     )
     return hashes
+
+
+def published_refs(resource_summary: KubeObject | None, feature: str) -> set[ResourceRef]:
+    """The refs ``feature`` last published in a ResourceSummary."""
+    spec = (resource_summary or {}).get("spec") or {}
+    return {ref_of_resource(r) for r in spec.get(_FIELDS[feature][0]) or []}
 
 
 async def unpublish(mgmt: Client, summary: KubeObject) -> None:

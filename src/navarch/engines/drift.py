@@ -80,10 +80,11 @@ def ref_of_resource(resource: dict[str, Any]) -> ResourceRef:
 
 
 def hashes_of(status: dict[str, Any]) -> dict[ResourceRef, str]:
-    """A ResourceSummary status's ``resourceHashes`` by ref."""
+    """A ResourceSummary status's ``resourceHashes`` and ``kustomizeResourceHashes`` by ref."""
     return {
         ref_of_resource(entry.get("resource") or {}): str(entry["hash"])
-        for entry in status.get("resourceHashes") or []
+        for field in ("resourceHashes", "kustomizeResourceHashes")
+        for entry in status.get(field) or []
         if entry.get("hash")
     }
 

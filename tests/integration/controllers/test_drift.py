@@ -27,6 +27,7 @@ from tests.integration.controllers.test_profiles import (
     uid,
 )
 from tests.integration.helpers import eventually
+from tests.kustomizetree import hello_tree, packed, source
 
 pytestmark = pytest.mark.integration
 
@@ -319,3 +320,63 @@ async def test_an_agent_in_its_own_process_reports_through_the_resource_summary(
     finally:
         agent.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(agent.wait(), timeout=30) == 0, log.read_text()
+
+
+async def test_kustomize_objects_are_repaired_beside_policy_ref_objects(
+    fleet: TestFleet, manager: Manager, tmp_path: Path
+) -> None:
+    """A profile with both a policyRef and a kustomizationRef: both features' objects are in
+    the ResourceSummary, and an edit of either is put back."""
+    mgmt, ns, tag = fleet.client("mgmt"), f"kdrift-{uid()}", uid()
+    profile = f"kdrift-{tag}"
+    await register_cluster(fleet, ns, "k", "cluster-2", f"{profile}={profile}")
+    remote = fleet.client("cluster-2")
+    target = f"kd-{tag}"
+    tree = hello_tree(tmp_path / "tree")
+    await mgmt.apply(source("ConfigMap", f"tree-{tag}", "default", packed(tree)))
+    kustomization = {
+        "kind": "ConfigMap",
+        "namespace": "default",
+        "name": f"tree-{tag}",
+        "path": "base",
+        "targetNamespace": target,
+    }
+    summary, rs = await watched_profile(
+        mgmt,
+        profile,
+        ns,
+        "k",
+        [cm(f"raw-{tag}", "default", a="1")],
+        kustomizationRefs=[kustomization],
+    )
+
+    async def both_published() -> dict[str, Any] | None:
+        found = await get_or_none(mgmt, names.LIB_API_VERSION, "ResourceSummary", summary, ns)
+        spec = (found or {}).get("spec") or {}
+        return found if spec.get("resources") and spec.get("kustomizeResources") else None
+
+    rs = await eventually(both_published, timeout=60, what="both features published")
+    assert [r["name"] for r in rs["spec"]["resources"]] == [f"raw-{tag}"]
+    assert sorted(r["name"] for r in rs["spec"]["kustomizeResources"]) == [
+        "the-deployment",
+        "the-map",
+        "the-service",
+    ]
+    await eventually(lambda: present(remote, "the-map", target), timeout=60, what="tree deployed")
+    await remote.patch("v1", "ConfigMap", "the-map", {"data": {"greeting": "x"}}, namespace=target)
+
+    async def map_restored() -> bool:
+        found = await present(remote, "the-map", target)
+        return bool(found and found["data"] == {"greeting": "hello"})
+
+    await eventually(map_restored, what="the kustomize ConfigMap restored")
+    await remote.patch("v1", "ConfigMap", f"raw-{tag}", {"data": {"a": "2"}}, namespace="default")
+    await eventually(
+        lambda: data_is(remote, f"raw-{tag}", {"a": "1"}), what="the policyRef ConfigMap restored"
+    )
+    await remote.delete("v1", "Service", "the-service", target)
+    await eventually(
+        lambda: get_or_none(remote, "v1", "Service", "the-service", target),
+        what="the kustomize Service recreated",
+    )
+    await cleanup(mgmt, profile)
