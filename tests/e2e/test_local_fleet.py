@@ -258,3 +258,17 @@ def test_demo_exit_tears_everything_down(state_dir: Path) -> None:
     assert "fleet removed" in result.stderr
     assert gone(demo_manager_pid(result.stderr))
     assert processes_using(state_dir) == []
+
+
+def test_demo_says_when_the_chart_repository_port_is_taken(state_dir: Path) -> None:
+    env = {"NAVARCH_FLEET_DIR": str(state_dir)}
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past runs' TIME_WAIT
+        squatter.bind(("127.0.0.1", 8879))
+        squatter.listen()
+        result = navarch("demo", "--clusters", "1", "--exit", env=env)
+    line = result.one_line_error()
+    assert "port 127.0.0.1:8879 is in use by another program" in line
+    assert "stop that program" in line
+    assert navarch("local", "down", env=env).code == 0
+    assert processes_using(state_dir) == []

@@ -220,7 +220,10 @@ async def store_kustomize_trees(mgmt: Client) -> None:
 
 
 def _port_free(port: int) -> bool:
+    """Whether nothing listens on ``port`` (connections of an earlier run in TIME_WAIT do not
+    count: the chart repository's server reuses the address too)."""
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
