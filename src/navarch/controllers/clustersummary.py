@@ -53,6 +53,7 @@ from navarch.controllers.deployer import (
 from navarch.controllers.helm import (
     HelmFeature,
     OtherOwner,
+    Scope,
     credential_refs,
     unsupported_options,
 )
@@ -894,6 +895,16 @@ class ClusterSummaryReconciler:
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
 
+    def _helm_scope(self, ctx: Context, failures: int = 0) -> Scope:
+        return Scope(
+            read=self._read_source,
+            default_namespace=ctx.cluster_namespace,
+            tier=ctx.spec.tier,
+            others=self._releases_of_others(ctx),
+            render=self._renderer(ctx).render,
+            failures=failures,
+        )
+
     def _releases_of_others(self, ctx: Context) -> dict[tuple[str, str], OtherOwner]:
         """Releases other profiles manage in this cluster, with the profile and its tier."""
         found: dict[tuple[str, str], OtherOwner] = {}
@@ -948,15 +959,10 @@ class ClusterSummaryReconciler:
             connection.client,
             list(ctx.spec.helm_charts or []),
             previous,
-            self._releases_of_others(ctx),
-            self._read_source,
-            ctx.cluster_namespace,
+            self._helm_scope(ctx, (current.consecutive_failures or 0) if current else 0),
             claim,
-            tier=ctx.spec.tier,
             continue_on_error=ctx.spec.continue_on_error,
             continue_on_conflict=ctx.spec.continue_on_conflict,
-            render=self._renderer(ctx).render,
-            failures=(current.consecutive_failures or 0) if current is not None else 0,
         )
         for old_owner in outcome.takeovers:
             summary = self.summaries.store.get("/".join(old_owner.summary))
@@ -1244,11 +1250,7 @@ class ClusterSummaryReconciler:
                 connection.client,
                 list(ctx.spec.helm_charts or []),
                 previous,
-                self._releases_of_others(ctx),
-                self._read_source,
-                ctx.cluster_namespace,
-                ctx.spec.tier,
-                self._renderer(ctx).render,
+                self._helm_scope(ctx),
             )
         report = self._report_object(ctx)
         await self.mgmt.apply(report, force=True)

@@ -365,6 +365,18 @@ def conflict_message(other: OtherOwner, tier: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What every chart of one ClusterSummary's Helm feature shares."""
+
+    read: ReadSource  # ConfigMaps/Secrets of the management cluster (values, credentials)
+    default_namespace: str  # where references without a namespace point (the cluster's)
+    tier: int  # the profile's tier (release takeover)
+    others: dict[ReleaseKey, OtherOwner] = field(default_factory=dict)  # releases of others
+    render: Render | None = None  # the cluster's templates (values)
+    failures: int = 0  # consecutive failures of the feature (recoverAfterConsecutiveFailures)
+
+
 class HelmFeature:
     """Runs the decisions of the module docstring against one cluster."""
 
@@ -377,20 +389,14 @@ class HelmFeature:
         remote: Client,
         charts: list[HelmChart],
         previous: list[dict[str, Any]],
-        others: dict[ReleaseKey, OtherOwner],
-        read: ReadSource,
-        default_namespace: str,
+        scope: Scope,
         claim: Callable[[list[dict[str, Any]]], Any],
         *,
-        tier: int,
         continue_on_error: bool,
         continue_on_conflict: bool,
-        render: Render | None = None,
-        failures: int = 0,
     ) -> Outcome:
-        """``previous``: this profile's helmReleaseSummaries; ``others``: releases other
-        profiles of the cluster manage, with the profile's name; ``claim(summaries)`` writes
-        the claim of a release before Helm runs."""
+        """``previous``: this profile's helmReleaseSummaries; ``claim(summaries)`` writes the
+        claim of a release before Helm runs."""
         outcome = Outcome()
         managed = managed_releases(previous)
         wanted = {release_key(c) for c in charts if c.helm_chart_action != "Uninstall"}
@@ -399,18 +405,7 @@ class HelmFeature:
             label = f"helm release {key[0]}/{key[1]}"
             try:
                 entry = await self._one(
-                    kubeconfig,
-                    remote,
-                    chart,
-                    managed.get(key),
-                    others.get(key),
-                    read,
-                    default_namespace,
-                    outcome,
-                    claim,
-                    tier,
-                    render,
-                    failures,
+                    kubeconfig, remote, chart, managed.get(key), scope, outcome, claim
                 )
             except (HelmError, ValuesError, KubeError) as exc:
                 outcome.errors.append(str(exc))
@@ -447,16 +442,13 @@ class HelmFeature:
         remote: Client,
         chart: HelmChart,
         ours: dict[str, Any] | None,
-        other: OtherOwner | None,
-        read: ReadSource,
-        default_namespace: str,
+        scope: Scope,
         outcome: Outcome,
         claim: Callable[[list[dict[str, Any]]], Any],
-        tier: int,
-        render: Render | None = None,
-        failures: int = 0,
     ) -> dict[str, Any] | None:
         key = release_key(chart)
+        other, tier = scope.others.get(key), scope.tier
+        read, default_namespace = scope.read, scope.default_namespace
         if chart.helm_chart_action == "Uninstall":
             if ours is not None:
                 u = chart.options.uninstall_options if chart.options else None
@@ -474,7 +466,7 @@ class HelmFeature:
         if other is not None and not tier < other.tier:
             return summary_entry(chart, "Conflict", conflictMessage=conflict_message(other, tier))
         options = install_options(chart)
-        values = chart_values(chart, read, default_namespace, render)
+        values = chart_values(chart, read, default_namespace, scope.render)
         digest = values_hash(chart, values)
         existing = await find_release(remote, key[1], key[0])
         if other is not None:  # a lower tier takes the release over
@@ -499,7 +491,7 @@ class HelmFeature:
         ):
             outcome.charts.append(self._chart_record(chart, existing.app_version))
             return dict(ours)
-        if needs_recovery(existing, ours is not None, failures, options.recover_after):
+        if needs_recovery(existing, ours is not None, scope.failures, options.recover_after):
             # the release is stuck (failed, or pending after a crash): start it over
             await self.helm.uninstall(kubeconfig, release=key[1], namespace=key[0])
         if ours is None:  # claim first: a crash mid-install leaves a claim, not an orphan
@@ -570,11 +562,7 @@ class HelmFeature:
         remote: Client,
         charts: list[HelmChart],
         previous: list[dict[str, Any]],
-        others: dict[ReleaseKey, OtherOwner],
-        read: ReadSource,
-        default_namespace: str,
-        tier: int,
-        render: Render | None = None,
+        scope: Scope,
     ) -> list[dict[str, Any]]:
         """DryRun: what ``deploy`` would do to each release (ClusterReport ``releaseReports``),
         reading the cluster and running nothing."""
@@ -585,16 +573,7 @@ class HelmFeature:
             key = release_key(chart)
             listed.add(key)
             try:
-                action, message = await self._planned(
-                    remote,
-                    chart,
-                    managed.get(key),
-                    others.get(key),
-                    read,
-                    default_namespace,
-                    tier,
-                    render,
-                )
+                action, message = await self._planned(remote, chart, managed.get(key), scope)
             except (ValuesError, KubeError) as exc:
                 action, message = "", str(exc)
             report = {
@@ -625,18 +604,15 @@ class HelmFeature:
         remote: Client,
         chart: HelmChart,
         ours: dict[str, Any] | None,
-        other: OtherOwner | None,
-        read: ReadSource,
-        default_namespace: str,
-        tier: int,
-        render: Render | None = None,
+        scope: Scope,
     ) -> tuple[str, str]:
         key = release_key(chart)
+        other, tier = scope.others.get(key), scope.tier
         if chart.helm_chart_action == "Uninstall":
             return ("Delete", "") if ours is not None else ("No Action", "not installed by us")
         if other is not None and not tier < other.tier:
             return "Conflict", conflict_message(other, tier)
-        values = chart_values(chart, read, default_namespace, render)
+        values = chart_values(chart, scope.read, scope.default_namespace, scope.render)
         existing = await find_release(remote, key[1], key[0])
         if existing is None:
             return "Install", ""
