@@ -257,6 +257,8 @@ def _source_index(summary: KubeObject) -> list[str]:
     for kref in ctx.spec.kustomization_refs or []:
         if kref.kind in ("ConfigMap", "Secret"):
             found.append(f"{kref.kind}/{values_namespace(kref.namespace, ctx)}/{kref.name}")
+        for vref in kref.values_from or []:
+            found.append(f"{vref.kind}/{values_namespace(vref.namespace, ctx)}/{vref.name}")
     return found
 
 

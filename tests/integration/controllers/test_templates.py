@@ -19,6 +19,7 @@ from tests.integration.controllers.test_profiles import (
     CONFIG,
     cleanup,
     cluster_profile,
+    cm,
     get_or_none,
     present,
     uid,
@@ -178,16 +179,23 @@ async def test_kustomize_values_instantiate_the_output(
         "name": f"tree-{tag}",
         "path": "base",
         "targetNamespace": target,
-        "values": {
-            "Region": '{{ index .Cluster.metadata.labels "region" }}',
-            "Version": "v1.2.0",
-        },
+        "values": {"Region": '{{ index .Cluster.metadata.labels "region" }}'},
+        "valuesFrom": [{"kind": "ConfigMap", "namespace": "default", "name": f"kvals-{tag}"}],
     }
+    await mgmt.apply(cm(f"kvals-{tag}", "default", Version="v1.2.0"))
     await mgmt.apply(kustomize_profile(f"tplk-{tag}", {"tplk": tag}, [ref]))
     remote = fleet.client("cluster-1")
     obj = await eventually(lambda: present(remote, "the-map", target), timeout=60, what="map")
     assert obj["metadata"]["labels"]["region"] == "east"
     assert obj["data"]["image"] == "nginx:v1.2.0"
+    # a change of the valuesFrom ConfigMap instantiates the output again
+    await mgmt.apply(cm(f"kvals-{tag}", "default", Version="v1.3.0"))
+
+    async def new_image() -> bool:
+        found = await present(remote, "the-map", target)
+        return bool(found and found["data"]["image"] == "nginx:v1.3.0")
+
+    await eventually(new_image, timeout=60, what="re-instantiated after the valuesFrom change")
     await eventually(
         lambda: provisioned(mgmt, ns, f"tplk-{tag}-sveltos-k"), what="Kustomize Provisioned"
     )
