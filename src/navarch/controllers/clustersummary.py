@@ -248,7 +248,8 @@ def _source_index(summary: KubeObject) -> list[str]:
     for chart in ctx.spec.helm_charts or []:
         for ref in chart.values_from or []:
             found.append(f"{ref.kind}/{values_namespace(ref.namespace, ctx)}/{ref.name}")
-        for namespace, name in credential_refs(chart, ctx.cluster_namespace):
+        forced = ctx.profile_kind == names.PROFILE_KIND
+        for namespace, name in credential_refs(chart, ctx.cluster_namespace, forced):
             found.append(f"Secret/{namespace}/{name}")
     for tref in ctx.spec.template_resource_refs or []:
         res = tref.resource
@@ -878,7 +879,8 @@ class ClusterSummaryReconciler:
                 namespace = values_namespace(ref.namespace, ctx)
                 source = self._read_source(ref.kind, namespace, ref.name)
                 sources.append((ref.kind, namespace, ref.name, (source or {}).get("data")))
-            for namespace, name in credential_refs(chart, ctx.cluster_namespace):
+            forced = ctx.profile_kind == names.PROFILE_KIND
+            for namespace, name in credential_refs(chart, ctx.cluster_namespace, forced):
                 secret = self._read_source("Secret", namespace, name) or {}
                 digest = hashlib.sha256(
                     json.dumps(secret.get("data"), sort_keys=True).encode()
@@ -905,6 +907,7 @@ class ClusterSummaryReconciler:
             others=self._releases_of_others(ctx),
             render=self._renderer(ctx).render,
             failures=failures,
+            forced_namespace=ctx.profile_kind == names.PROFILE_KIND,
         )
 
     def _releases_of_others(self, ctx: Context) -> dict[tuple[str, str], OtherOwner]:

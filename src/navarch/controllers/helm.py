@@ -96,20 +96,28 @@ def unsupported_options(chart: HelmChart) -> list[str]:
     return notes
 
 
-def credential_refs(chart: HelmChart, default_namespace: str) -> list[tuple[str, str]]:
+def namespace_for(namespace: str | None, default_namespace: str, forced: bool) -> str:
+    """Where a reference points: its namespace, else the cluster's; a Profile's references are
+    forced to its own namespace (``forced``), as Sveltos's limitReferencesToNamespace."""
+    return default_namespace if forced or not namespace else namespace
+
+
+def credential_refs(
+    chart: HelmChart, default_namespace: str, forced: bool = False
+) -> list[tuple[str, str]]:
     """The Secrets (namespace, name) a chart's registryCredentialsConfig reads."""
     config = chart.registry_credentials_config
     if config is None:
         return []
     return [
-        (ref.namespace or default_namespace, ref.name)
+        (namespace_for(ref.namespace, default_namespace, forced), ref.name)
         for ref in (config.credentials, config.ca)
         if ref is not None and ref.name
     ]
 
 
 def registry_auth(
-    chart: HelmChart, read: ReadSource, default_namespace: str
+    chart: HelmChart, read: ReadSource, default_namespace: str, forced: bool = False
 ) -> RegistryAuth | None:
     """registryCredentialsConfig as Helm needs it; ValuesError names what is missing.
 
@@ -124,7 +132,7 @@ def registry_auth(
     where = f"helmCharts {chart.release_namespace}/{chart.release_name}: registryCredentialsConfig"
     username = password = ca_pem = None
     if config.credentials is not None:
-        namespace = config.credentials.namespace or default_namespace
+        namespace = namespace_for(config.credentials.namespace, default_namespace, forced)
         data = _secret_data(read, namespace, str(config.credentials.name), f"{where}.credentials")
         if "username" in data and "password" in data:
             username, password = data["username"], data["password"]
@@ -136,7 +144,7 @@ def registry_auth(
                 f"{where}.credentials Secret {namespace}/{config.credentials.name}",
             )
     if config.ca is not None:
-        namespace = config.ca.namespace or default_namespace
+        namespace = namespace_for(config.ca.namespace, default_namespace, forced)
         data = _secret_data(read, namespace, str(config.ca.name), f"{where}.ca")
         ca_pem = data.get("ca.crt")
         if ca_pem is None:
@@ -196,7 +204,7 @@ def _docker_config_login(
     return user, secret
 
 
-def explain(message: str, chart: HelmChart, default_namespace: str) -> str:
+def explain(message: str, chart: HelmChart, default_namespace: str, forced: bool = False) -> str:
     """Helm's error with what to do about the common registry failures."""
     config = chart.registry_credentials_config
     lowered = message.lower()
@@ -204,7 +212,7 @@ def explain(message: str, chart: HelmChart, default_namespace: str) -> str:
         if config is not None and config.credentials is not None:
             return (
                 f"{message} (the repository refused the credentials of registryCredentialsConfig"
-                f" Secret {config.credentials.namespace or default_namespace}/"
+                f" Secret {namespace_for(config.credentials.namespace, default_namespace, forced)}/"
                 f"{config.credentials.name}: check the username and password)"
             )
         return f"{message} (the repository needs credentials: set registryCredentialsConfig)"
@@ -259,7 +267,11 @@ def install_options(chart: HelmChart) -> InstallOptions:
 
 
 def chart_values(
-    chart: HelmChart, read: ReadSource, default_namespace: str, render: Render | None = None
+    chart: HelmChart,
+    read: ReadSource,
+    default_namespace: str,
+    render: Render | None = None,
+    forced: bool = False,
 ) -> dict[str, Any]:
     """``values`` then every ``valuesFrom`` in order, deep-merged (later wins).
 
@@ -271,7 +283,7 @@ def chart_values(
         text = render(text, f"{where}: values")
     values = _yaml_mapping(text, f"{where}: values")
     for ref in chart.values_from or []:
-        namespace = ref.namespace or default_namespace
+        namespace = namespace_for(ref.namespace, default_namespace, forced)
         source = read(ref.kind, namespace, ref.name)
         if source is None:
             if ref.optional:
@@ -375,6 +387,7 @@ class Scope:
     others: dict[ReleaseKey, OtherOwner] = field(default_factory=dict)  # releases of others
     render: Render | None = None  # the cluster's templates (values)
     failures: int = 0  # consecutive failures of the feature (recoverAfterConsecutiveFailures)
+    forced_namespace: bool = False  # a Profile: every reference reads its own namespace
 
 
 class HelmFeature:
@@ -466,7 +479,7 @@ class HelmFeature:
         if other is not None and not tier < other.tier:
             return summary_entry(chart, "Conflict", conflictMessage=conflict_message(other, tier))
         options = install_options(chart)
-        values = chart_values(chart, read, default_namespace, scope.render)
+        values = chart_values(chart, read, default_namespace, scope.render, scope.forced_namespace)
         digest = values_hash(chart, values)
         existing = await find_release(remote, key[1], key[0])
         if other is not None:  # a lower tier takes the release over
@@ -499,7 +512,7 @@ class HelmFeature:
         reference = chart_reference(
             str(chart.chart_name or ""), chart.repository_name, chart.repository_url
         )
-        auth = registry_auth(chart, read, default_namespace)
+        auth = registry_auth(chart, read, default_namespace, scope.forced_namespace)
         try:
             if existing is not None and options.upgrade_crds:
                 await self._upgrade_crds(remote, chart, reference, version, auth)
@@ -515,7 +528,9 @@ class HelmFeature:
                 auth=auth,
             )
         except HelmError as exc:
-            raise HelmError(explain(str(exc), chart, default_namespace)) from None
+            raise HelmError(
+                explain(str(exc), chart, default_namespace, scope.forced_namespace)
+            ) from None
         outcome.charts.append(self._chart_record(chart, release.app_version))
         return summary_entry(chart, "Managing", valuesHash=wire_hash)
 
@@ -612,7 +627,9 @@ class HelmFeature:
             return ("Delete", "") if ours is not None else ("No Action", "not installed by us")
         if other is not None and not tier < other.tier:
             return "Conflict", conflict_message(other, tier)
-        values = chart_values(chart, scope.read, scope.default_namespace, scope.render)
+        values = chart_values(
+            chart, scope.read, scope.default_namespace, scope.render, scope.forced_namespace
+        )
         existing = await find_release(remote, key[1], key[0])
         if existing is None:
             return "Install", ""

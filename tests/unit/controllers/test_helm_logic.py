@@ -13,6 +13,7 @@ from navarch.api.profile import HelmChart
 from navarch.controllers.helm import (
     ValuesError,
     chart_values,
+    credential_refs,
     explain,
     install_options,
     needs_recovery,
@@ -183,3 +184,21 @@ def test_a_stuck_release_is_started_over_after_the_configured_failures() -> None
         chart(options={"installOptions": {"recoverAfterConsecutiveFailures": 2}})
     )
     assert options.recover_after == 2 and install_options(chart()).recover_after == 5
+
+
+def test_a_profile_reads_values_and_credentials_only_from_its_own_namespace() -> None:
+    sources = {
+        ("tenant-a", "vals"): {"kind": "ConfigMap", "data": {"v.yaml": "who: tenant-a"}},
+        ("platform", "vals"): {"kind": "ConfigMap", "data": {"v.yaml": "who: platform"}},
+    }
+
+    def read(kind: str, namespace: str, name: str) -> dict[str, Any] | None:
+        return sources.get((namespace, name))
+
+    wants_other = chart(valuesFrom=[{"kind": "ConfigMap", "namespace": "platform", "name": "vals"}])
+    # a ClusterProfile reads where it points; a Profile in tenant-a is kept in tenant-a
+    assert chart_values(wants_other, read, "tenant-a") == {"who": "platform"}
+    assert chart_values(wants_other, read, "tenant-a", forced=True) == {"who": "tenant-a"}
+    creds = chart(registryCredentialsConfig={"credentials": {"name": "c", "namespace": "platform"}})
+    assert credential_refs(creds, "tenant-a") == [("platform", "c")]
+    assert credential_refs(creds, "tenant-a", forced=True) == [("tenant-a", "c")]
