@@ -44,7 +44,12 @@ from navarch.engines.helm import (
     merge_values,
     release_of_secret,
 )
-from navarch.engines.resources import TEMPLATE_ANNOTATION, ManifestError, parse_documents
+from navarch.engines.resources import (
+    TEMPLATE_ANNOTATION,
+    ManifestError,
+    parse_documents,
+    text_data,
+)
 from navarch.kube import Client, KubeError, KubeObject
 
 ReleaseKey = tuple[str, str]  # (namespace, name)
@@ -168,7 +173,7 @@ def _secret_data(read: ReadSource, namespace: str, name: str, where: str) -> dic
     secret = read("Secret", namespace, name)
     if secret is None:
         raise ValuesError(f"{where}: Secret {namespace}/{name} does not exist")
-    return _data(secret)
+    return text_data(secret)
 
 
 def _docker_config_login(
@@ -293,20 +298,11 @@ def chart_values(
                 "(create it, or mark the reference optional)"
             )
         templated = TEMPLATE_ANNOTATION in ((source.get("metadata") or {}).get("annotations") or {})
-        for key, content in sorted(_data(source).items()):
+        for key, content in sorted(text_data(source).items()):
             label = f"{where}: {ref.kind} {namespace}/{ref.name} key {key}"
             rendered = render(content, label) if templated and render is not None else content
             values = merge_values(values, _yaml_mapping(rendered, label))
     return values
-
-
-def _data(source: KubeObject) -> dict[str, str]:
-    if source.get("kind") == "Secret":
-        return {
-            k: base64.b64decode(v).decode(errors="replace")
-            for k, v in (source.get("data") or {}).items()
-        }
-    return dict(source.get("data") or {})
 
 
 def _yaml_mapping(text: str, where: str) -> dict[str, Any]:

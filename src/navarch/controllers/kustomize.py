@@ -16,7 +16,6 @@ every object of the kustomize output is rendered as a template with the values a
 
 from __future__ import annotations
 
-import base64
 import copy
 import dataclasses
 import hashlib
@@ -34,9 +33,9 @@ from navarch.engines.resources import (
     Owner,
     Reference,
     apply_order,
-    data_of,
     decorate,
     parse_documents,
+    text_data,
 )
 
 KUSTOMIZE: Final = "Kustomize"
@@ -106,16 +105,9 @@ def substitute_values(
             if source_ref.optional:
                 continue
             raise KustomizeError(f"{label} does not exist (create it, or mark it optional)")
-        data = data_of(source) if source.get("kind") != "Secret" else _secret_text(source)
+        data = text_data(source)
         values.update(renderer.render_values(data, label) if is_templated(source) else data)
     return values
-
-
-def _secret_text(source: KubeObject) -> dict[str, str]:
-    return {
-        k: base64.b64decode(v).decode(errors="replace")
-        for k, v in (source.get("data") or {}).items()
-    }
 
 
 def instantiate(

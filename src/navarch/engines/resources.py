@@ -108,6 +108,17 @@ def data_of(source: KubeObject) -> dict[str, str]:
     return {str(k): str(v) for k, v in (source.get("data") or {}).items()}
 
 
+def text_data(source: KubeObject) -> dict[str, str]:
+    """The data of a ConfigMap, or of a Secret of any type (base64-decoded, undecodable bytes
+    replaced): what valuesFrom and registry credentials read."""
+    if source.get("kind") == "Secret":
+        return {
+            str(k): base64.b64decode(v).decode(errors="replace")
+            for k, v in (source.get("data") or {}).items()
+        }
+    return {str(k): str(v) for k, v in (source.get("data") or {}).items()}
+
+
 def documents_of(source: KubeObject) -> list[KubeObject]:
     """Every object in a referenced ConfigMap or Secret, in key then document order."""
     meta = source.get("metadata") or {}
