@@ -334,7 +334,6 @@ class ClusterSummaryReconciler:
         self.resource_summaries = resource_summaries
         self.baselines = baselines
         self.guard = drift.RepairGuard()
-        self._published: dict[SummaryKey, dict[ResourceRef, str]] = {}
         # which baseline refs each feature owns (Resources and Kustomize share one ResourceSummary
         # and one set of baselines per ClusterSummary)
         self._feature_refs: dict[SummaryKey, dict[str, set[ResourceRef]]] = {}
@@ -601,16 +600,11 @@ class ClusterSummaryReconciler:
                     ctx, remote, watched_items, summary_of_resources, suspects
                 )
             # drift detection without a ResourceSummary: deploy again to take the baselines
-        if not watched:
-            return await self._apply(ctx, status, current, items, remote, digest, note, RESOURCES)
-        assert self.baselines is not None
-        self.baselines.take_suspects(key)  # everything is applied again anyway
-        self._recheck.discard(key)
-        self.baselines.begin(key)
-        try:
-            return await self._apply(ctx, status, current, items, remote, digest, note, RESOURCES)
-        finally:
-            self.baselines.settle(key, self._published.pop(key, None))
+        if watched:
+            assert self.baselines is not None
+            self.baselines.take_suspects(key)  # everything is applied again anyway
+            self._recheck.discard(key)
+        return await self._apply(ctx, status, current, items, remote, digest, note, RESOURCES)
 
     async def _apply(
         self,
@@ -623,8 +617,35 @@ class ClusterSummaryReconciler:
         note: str | None,
         feature: FeatureID,
     ) -> Requeue | None:
+        """``_write_objects``; under drift detection the agents do not judge this summary's
+        objects while they are written, and the baselines settle on what was written."""
+        args = (ctx, status, current, items, remote, digest, note, feature)
+        if not self._drift_detection(ctx):
+            return (await self._write_objects(*args))[0]
+        assert self.baselines is not None
+        key = _key(ctx.summary)
+        baselines: dict[ResourceRef, str] | None = None
+        self.baselines.begin(key)
+        try:
+            result, baselines = await self._write_objects(*args)
+            return result
+        finally:
+            self.baselines.settle(key, baselines)
+
+    async def _write_objects(
+        self,
+        ctx: Context,
+        status: ClusterSummaryStatus,
+        current: FeatureSummary | None,
+        items: list[Item],
+        remote: Client,
+        digest: bytes,
+        note: str | None,
+        feature: FeatureID,
+    ) -> tuple[Requeue | None, dict[ResourceRef, str] | None]:
         """Deploy every item of ``feature`` (Resources or Kustomize), remove what it no longer
-        lists, record it all."""
+        lists, record it all; returns what to requeue and, under drift detection once
+        everything is written, the summary's new baselines."""
         previous_gvks = _deployed_gvks(status, feature)
         wanted_gvks = sorted({gvk_of(i.obj["apiVersion"], i.obj["kind"]) for i in items})
         if current is None or not set(wanted_gvks) <= set(previous_gvks):
@@ -668,8 +689,8 @@ class ClusterSummaryReconciler:
                 feature=feature,
             )
             if not outcome.errors:
-                return Requeue(CONFLICT_RETRY)
-            return retry(ctx.spec, failures)
+                return Requeue(CONFLICT_RETRY), None
+            return retry(ctx.spec, failures), None
         keep = {d.id for d in outcome.deployed}
         stale_errors: list[str] = []
         for deployment_type, client in clients.items():
@@ -692,7 +713,7 @@ class ClusterSummaryReconciler:
                 note=note,
                 feature=feature,
             )
-            return retry(ctx.spec, failures)
+            return retry(ctx.spec, failures), None
         await clusterconfiguration.record(
             self.mgmt,
             ctx.cluster_namespace,
@@ -702,6 +723,7 @@ class ClusterSummaryReconciler:
             feature,
             outcome.deployed,
         )
+        baselines: dict[ResourceRef, str] | None = None
         if self._drift_detection(ctx):
             key = _key(ctx.summary)
             summary_of_resources = self._resource_summary(ctx)
@@ -713,9 +735,7 @@ class ClusterSummaryReconciler:
                 _exclusions(ctx.spec),
                 feature,
             )
-            self._published[key] = self._merged_baselines(
-                key, feature, hashes, summary_of_resources
-            )
+            baselines = self._merged_baselines(key, feature, hashes, summary_of_resources)
         elif feature == RESOURCES and self._resource_summary(ctx) is not None:
             await drift.unpublish(self.mgmt, ctx.summary)
         await self._write_status(
@@ -738,7 +758,7 @@ class ClusterSummaryReconciler:
             feature=feature,
             objects=len(outcome.deployed),
         )
-        return None
+        return None, baselines
 
     # -- drift ----------------------------------------------------------------------------
 
@@ -1073,15 +1093,7 @@ class ClusterSummaryReconciler:
             and (ctx.spec.sync_mode == "OneTime" or current.hash == digest)
         ):
             return None
-        if not self._drift_detection(ctx):
-            return await self._apply(ctx, status, current, items, remote, digest, note, KUSTOMIZE)
-        assert self.baselines is not None
-        key = _key(ctx.summary)
-        self.baselines.begin(key)
-        try:
-            return await self._apply(ctx, status, current, items, remote, digest, note, KUSTOMIZE)
-        finally:
-            self.baselines.settle(key, self._published.pop(key, None))
+        return await self._apply(ctx, status, current, items, remote, digest, note, KUSTOMIZE)
 
     def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
         """The decorated objects of every policyRef, in order; and what they were read from."""
