@@ -41,6 +41,7 @@ from navarch.api.validatehealth import FeatureID
 from navarch.controllers import clusterconfiguration, drift
 from navarch.controllers.connections import ClusterConnections, Connection
 from navarch.controllers.deployer import (
+    Deployed,
     Item,
     KeptPaths,
     PlannedAction,
@@ -714,15 +715,7 @@ class ClusterSummaryReconciler:
                 feature=feature,
             )
             return retry(ctx.spec, failures), None
-        await clusterconfiguration.record(
-            self.mgmt,
-            ctx.cluster_namespace,
-            ctx.cluster_name,
-            ctx.profile_kind,
-            ctx.profile_name,
-            feature,
-            outcome.deployed,
-        )
+        await self._record(ctx, feature, outcome.deployed)
         baselines: dict[ResourceRef, str] | None = None
         if self._drift_detection(ctx):
             key = _key(ctx.summary)
@@ -759,6 +752,26 @@ class ClusterSummaryReconciler:
             objects=len(outcome.deployed),
         )
         return None, baselines
+
+    async def _record(
+        self,
+        ctx: Context,
+        feature: str,
+        deployed: list[Deployed] | None,
+        charts: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """This profile's ``feature`` entry in the cluster's ClusterConfiguration (both None:
+        forget it)."""
+        await clusterconfiguration.record(
+            self.mgmt,
+            ctx.cluster_namespace,
+            ctx.cluster_name,
+            ctx.profile_kind,
+            ctx.profile_name,
+            feature,
+            deployed,
+            charts=charts,
+        )
 
     # -- drift ----------------------------------------------------------------------------
 
@@ -1009,16 +1022,7 @@ class ClusterSummaryReconciler:
             if not outcome.errors:
                 return Requeue(CONFLICT_RETRY)
             return retry(ctx.spec, failures)
-        await clusterconfiguration.record(
-            self.mgmt,
-            ctx.cluster_namespace,
-            ctx.cluster_name,
-            ctx.profile_kind,
-            ctx.profile_name,
-            HELM,
-            None,
-            charts=outcome.charts if outcome.charts else None,
-        )
+        await self._record(ctx, HELM, None, charts=outcome.charts or None)
         await self._write_status(
             ctx,
             fresh,
@@ -1404,15 +1408,7 @@ class ClusterSummaryReconciler:
                 await self._feature_status(ctx, status="Removing", message="; ".join(helm_errors))
                 return Requeue(WAIT_FOR_CLUSTER)
         for feature in (RESOURCES, KUSTOMIZE, HELM):
-            await clusterconfiguration.record(
-                self.mgmt,
-                ctx.cluster_namespace,
-                ctx.cluster_name,
-                ctx.profile_kind,
-                ctx.profile_name,
-                feature,
-                None,
-            )
+            await self._record(ctx, feature, None)
         if self._resource_summary(ctx) is not None:
             await drift.unpublish(self.mgmt, ctx.summary)
         self.guard.forget(_key(ctx.summary))

@@ -15,7 +15,6 @@ only, and nothing is retried until the profile, the source or the cluster change
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from navarch.controllers.helm import ValuesError
@@ -48,7 +47,8 @@ class Renderer:
         meta = (cluster or {}).get("metadata") or {}
         self.requestor = requestor
         self.name = f"{meta.get('namespace', '')}-{meta.get('name', '')}-{requestor}"
-        self.cluster = go_data(_without_server_fields(cluster or {}))
+        self.cluster = go_data(cluster or {})  # a copy (go_data builds new maps and lists)
+        (self.cluster.get("metadata") or {}).pop("managedFields", None)
         self.mgmt_resources = mgmt_resources or {}
 
     def render(self, text: str, where: str) -> str:
@@ -56,7 +56,7 @@ class Renderer:
         ``where``. Each rendering gets its own copy of the resources (setField changes them)."""
         if "{{" not in text:
             return text
-        resources = go_data(copy.deepcopy(self.mgmt_resources))
+        resources = go_data(self.mgmt_resources)  # a fresh copy: setField changes it
         root = {"Cluster": self.cluster, "MgmtResources": resources}
         return render_with(text, root, self.name, where, {**FUNCS, **resource_funcs(resources)})
 
@@ -71,10 +71,3 @@ def render_with(
         return Template(name, funcs=funcs or FUNCS).parse(text).execute(data)
     except TemplateError as exc:
         raise TemplateFailure(f"{where}: {exc}") from None
-
-
-def _without_server_fields(obj: KubeObject) -> KubeObject:
-    out = copy.deepcopy(obj)
-    meta = out.get("metadata") or {}
-    meta.pop("managedFields", None)
-    return out

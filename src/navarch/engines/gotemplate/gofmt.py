@@ -194,17 +194,13 @@ def format_one(spec: _Spec, value: Any) -> str:
     if isinstance(value, str):
         return _fmt_string(spec, value)
     if isinstance(value, list | tuple):
-        inner = _Spec()
-        for name in _Spec.__slots__:
-            setattr(inner, name, getattr(spec, name))
+        inner = _copy(spec)
         inner.width = None
         inner.minus = False
         body = " ".join(format_one(_copy(inner), v) for v in value)
         return _pad(spec, "[" + body + "]")
     if isinstance(value, dict):
-        inner = _Spec()
-        for name in _Spec.__slots__:
-            setattr(inner, name, getattr(spec, name))
+        inner = _copy(spec)
         inner.width = None
         items = sorted(value.items(), key=lambda kv: sort_key(kv[0]))
         body = " ".join(

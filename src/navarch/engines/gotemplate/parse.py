@@ -501,7 +501,7 @@ class Parser:
             if isinstance(node, VariableNode):
                 return VariableNode(node.pos, node.line, node.idents + fields)
             if isinstance(node, BoolNode | StringNode | NumberNode | NilNode | DotNode):
-                raise self.error(f"unexpected . after term {_node_text(node)!r}")
+                raise self.error(f"unexpected . after term {node_text(node)!r}")
             return ChainNode(node.pos, node.line, node, fields)
         return node
 
@@ -567,10 +567,6 @@ def _describe(token: Token) -> str:
     if token.type is T.SPACE:
         return "space"
     return f"<{token.text}>"
-
-
-def _node_text(node: Node) -> str:
-    return node_text(node)
 
 
 def node_text(node: Node) -> str:

@@ -171,7 +171,8 @@ def truth(value: Any) -> bool:
 
 
 def go_data(value: Any) -> Any:
-    """Decoded JSON/YAML as Go's unstructured objects hold it: integers are int64."""
+    """Decoded JSON/YAML as Go's unstructured objects hold it: integers are int64. Always a copy
+    (new maps and lists), so callers may change the result."""
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
