@@ -1,18 +1,20 @@
 """Run every benchmark against a temporary local fleet; print and save the results.
 
-    make bench            (or: .venv/bin/python -m bench)
+    make bench            (or: .venv/bin/python -m bench [name ...])
 
 Benchmarks are not tests: nothing here passes or fails on time. Results go to
-bench/results/<date>-<machine>.json.
+bench/results/<date>-<machine>.json, with a markdown summary and plots beside it
+(bench/report.py) and a copy of the summary at bench/results/latest.md.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from typing import Any
 
-from bench import converge, drift, helm, kube_apply, manager_idle
+from bench import converge, drift, helm, kube_apply, manager_idle, report, scale
 from bench.common import temporary_fleet, write_results
 
 
@@ -71,11 +73,14 @@ async def main(selected: set[str]) -> None:
             f"floor (helm upgrade --install in parallel) {h['floor_median']:.2f}s  ratio "
             f"{h['ratio']:.2f} (median of {h['rounds']})"
         )
-    print(f"results: {write_results(results)}")
+    if "scale" in selected:  # last: it starts a fleet of its own for every size
+        results["scale"] = await scale.run()
+    path = write_results(results)
+    print(f"results: {path}\nsummary: {report.write(json.loads(path.read_text()), path)}")
 
 
 OWN_FLEET: dict[str, Any] = {"converge": converge, "helm": helm, "drift": drift}
-ALL = ("kube_apply", "manager_idle", *OWN_FLEET)
+ALL = ("kube_apply", "manager_idle", *OWN_FLEET, "scale")
 
 if __name__ == "__main__":
     chosen = set(sys.argv[1:]) or set(ALL)

@@ -106,6 +106,9 @@ def manager(
         float, typer.Option("--leader-elect-retry-period", help="Seconds.", min=0.1)
     ] = 2.0,
     workers: Annotated[int, typer.Option(help="Parallel probes.", min=1)] = 10,
+    concurrent_reconciles: Annotated[
+        int, typer.Option(help="ClusterSummaries deployed in parallel.", min=1)
+    ] = 10,
     kube_api_qps: Annotated[
         float, typer.Option(help="Requests per second to the management cluster.", min=1)
     ] = 100.0,
@@ -139,6 +142,7 @@ def manager(
         renew_deadline=renew_deadline,
         retry_period=retry_period,
         workers=workers,
+        concurrent_reconciles=concurrent_reconciles,
         kube_api_qps=kube_api_qps,
         kube_api_burst=kube_api_burst,
         metrics_bind_address=metrics_bind_address,

@@ -39,6 +39,7 @@ from navarch.api.clustersummary import ClusterSummaryStatus, FeatureStatus, Feat
 from navarch.api.profile import PolicyRef, Spec
 from navarch.api.validatehealth import FeatureID
 from navarch.controllers import clusterconfiguration, drift
+from navarch.controllers import patches as profile_patches
 from navarch.controllers.connections import ClusterConnections, Connection
 from navarch.controllers.deployer import (
     Deployed,
@@ -71,6 +72,9 @@ from navarch.engines.drift import (
     hashes_of,
 )
 from navarch.engines.kustomize import Kustomize
+from navarch.engines.lua import LuaError, LuaRunner
+from navarch.engines.lua import instantiate as instantiate_lua
+from navarch.engines.patches import Patch, Patcher, PatchError
 from navarch.engines.resources import (
     LUA_ANNOTATION,
     TEMPLATE_ANNOTATION,
@@ -82,11 +86,17 @@ from navarch.engines.resources import (
     decorate,
     documents_of,
     parse_documents,
+    text_data,
 )
 from navarch.kube import Client, KubeError, KubeObject, NotFound
 from navarch.runtime import Controller, FuncHandler, Informer, Requeue
 
 _log = log.get_logger(__name__)
+
+
+class LuaFailure(ManifestError):
+    """A policyRef's Lua script failed (the message names the source, key and line)."""
+
 
 RESOURCES: Final = "Resources"
 HELM: Final = "Helm"
@@ -179,8 +189,6 @@ def unsupported(spec: Spec) -> list[str]:
     fields = {
         "preDeployChecks": spec.pre_deploy_checks,
         "validateHealths": spec.validate_healths,
-        "patches": spec.patches,
-        "patchesFrom": spec.patches_from,
         "preDeleteChecks": spec.pre_delete_checks,
         "postDeleteChecks": spec.post_delete_checks,
         "reloader": spec.reloader or None,
@@ -261,6 +269,8 @@ def _source_index(summary: KubeObject) -> list[str]:
             found.append(f"{kref.kind}/{values_namespace(kref.namespace, ctx)}/{kref.name}")
         for vref in kref.values_from or []:
             found.append(f"{vref.kind}/{values_namespace(vref.namespace, ctx)}/{vref.name}")
+    for pref in ctx.spec.patches_from or []:  # templated names are read at each reconcile
+        found.append(f"{pref.kind}/{values_namespace(pref.namespace, ctx)}/{pref.name}")
     return found
 
 
@@ -326,8 +336,12 @@ class ClusterSummaryReconciler:
         baselines: Baselines | None = None,
         helm: HelmFeature | None = None,
         kustomize: Kustomize | None = None,
+        patcher: Patcher | None = None,
+        lua: LuaRunner | None = None,
     ) -> None:
         self.mgmt = mgmt
+        self.patcher = patcher  # None: a profile with patches fails with a clear message
+        self.lua = lua  # None: a policyRef marked projectsveltos.io/lua fails likewise
         self.helm = helm  # None: helmCharts are reported as not supported
         self.kustomize = kustomize  # None: kustomizationRefs are reported as not supported
         # drift detection: ResourceSummaries of the management cluster, and the baselines
@@ -557,7 +571,7 @@ class ClusterSummaryReconciler:
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         current = _feature(status, RESOURCES)
         try:
-            items, sources = self._collect(ctx)
+            items, sources = await self._collect(ctx)
         except TemplateFailure as exc:  # not retried: the profile, source or cluster must change
             await self._failed(ctx, status, str(exc), reason="TemplateError", note=self._note(ctx))
             return None
@@ -694,15 +708,10 @@ class ClusterSummaryReconciler:
             return retry(ctx.spec, failures), None
         keep = {d.id for d in outcome.deployed}
         stale_errors: list[str] = []
-        for deployment_type, client in clients.items():
-            gvks = sorted(set(previous_gvks) | set(wanted_gvks))
-            if (
-                deployment_type == "Local"
-                and not any(i.deployment_type == "Local" for i in items)
-                and not previous_gvks
-            ):
-                continue
-            _, errors = await remove_stale(client, gvks, ctx.owner, feature, keep)
+        # Only kinds recorded before this write can hold stale objects: every kind is recorded
+        # (write-ahead, above) before anything of it is deployed. A first deploy lists nothing.
+        for client in clients.values() if previous_gvks else ():
+            _, errors = await remove_stale(client, previous_gvks, ctx.owner, feature, keep)
             stale_errors += errors
         if stale_errors:
             failures = await self._failed(
@@ -905,8 +914,8 @@ class ClusterSummaryReconciler:
         cache = self.configmaps if kind == "ConfigMap" else self.secrets
         return cache.store.get(f"{namespace}/{name}")
 
-    def _helm_hash(self, ctx: Context) -> bytes:
-        sources = []
+    def _helm_hash(self, ctx: Context, patches: list[Patch]) -> bytes:
+        sources: list[Any] = [profile_patches.digest(patches)] if patches else []
         for chart in ctx.spec.helm_charts or []:
             for ref in chart.values_from or []:
                 namespace = values_namespace(ref.namespace, ctx)
@@ -932,7 +941,7 @@ class ClusterSummaryReconciler:
         }
         return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).digest()
 
-    def _helm_scope(self, ctx: Context, failures: int = 0) -> Scope:
+    def _helm_scope(self, ctx: Context, failures: int, patches: list[Patch]) -> Scope:
         return Scope(
             read=self._read_source,
             default_namespace=ctx.cluster_namespace,
@@ -941,6 +950,8 @@ class ClusterSummaryReconciler:
             render=self._renderer(ctx).render,
             failures=failures,
             forced_namespace=ctx.profile_kind == names.PROFILE_KIND,
+            patches=patches,
+            patches_digest=profile_patches.digest(patches) if patches else "",
         )
 
     def _releases_of_others(self, ctx: Context) -> dict[tuple[str, str], OtherOwner]:
@@ -965,8 +976,20 @@ class ClusterSummaryReconciler:
         assert self.helm is not None
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         current = _feature(status, HELM)
-        digest = self._helm_hash(ctx)
         note = self._note(ctx)
+        try:
+            patches = self._patches(ctx)
+        except TemplateFailure as exc:  # not retried: the profile, source or cluster must change
+            await self._failed(
+                ctx, status, str(exc), reason="TemplateError", note=note, feature=HELM
+            )
+            return None
+        except ManifestError as exc:
+            failures = await self._failed(
+                ctx, status, str(exc), reason="InvalidPatch", note=note, feature=HELM
+            )
+            return retry(ctx.spec, failures)
+        digest = self._helm_hash(ctx, patches)
         if (
             current is not None
             and current.status == "Provisioned"
@@ -997,7 +1020,7 @@ class ClusterSummaryReconciler:
             connection.client,
             list(ctx.spec.helm_charts or []),
             previous,
-            self._helm_scope(ctx, (current.consecutive_failures or 0) if current else 0),
+            self._helm_scope(ctx, (current.consecutive_failures or 0) if current else 0, patches),
             claim,
             continue_on_error=ctx.spec.continue_on_error,
             continue_on_conflict=ctx.spec.continue_on_conflict,
@@ -1060,6 +1083,8 @@ class ClusterSummaryReconciler:
             renderer=self._renderer(ctx),
             extra_labels=ctx.spec.extra_labels,
             extra_annotations=ctx.spec.extra_annotations,
+            patches=self._patches(ctx),
+            patch=self._patched,
         )
 
     async def _kustomize_items_for_repair(self, ctx: Context) -> list[Item]:
@@ -1099,10 +1124,14 @@ class ClusterSummaryReconciler:
             return None
         return await self._apply(ctx, status, current, items, remote, digest, note, KUSTOMIZE)
 
-    def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
-        """The decorated objects of every policyRef, in order; and what they were read from."""
+    async def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
+        """The decorated objects of every policyRef (rendered, run through Lua, patched), in
+        order; and what they were read from."""
         items: list[Item] = []
         sources: list[tuple[str, str, str, Any]] = []
+        patches = self._patches(ctx)
+        if patches:
+            sources.append(("Patches", "", "", profile_patches.digest(patches)))
         for index, ref in enumerate(ctx.spec.policy_refs or []):
             if ref.remote_url is not None or ref.kind not in ("ConfigMap", "Secret"):
                 raise ManifestError(
@@ -1125,16 +1154,14 @@ class ClusterSummaryReconciler:
                     "or mark the reference optional"
                 )
             annotations = (source.get("metadata") or {}).get("annotations") or {}
-            if LUA_ANNOTATION in annotations:
-                raise ManifestError(
-                    f"{kind} {namespace}/{name} is marked {LUA_ANNOTATION}: Lua is not "
-                    "supported by Navarch yet"
-                )
             digest: Any = source.get("data")
-            if TEMPLATE_ANNOTATION in annotations:
+            if LUA_ANNOTATION in annotations:
+                documents, digest = await self._lua_documents(ctx, kind, source)
+            elif TEMPLATE_ANNOTATION in annotations:
                 documents, digest = self._rendered_documents(ctx, kind, source)
             else:
                 documents = self._documents_of(kind, source)
+            documents = await self._patched(patches, documents, f"{kind} {namespace}/{name}")
             reference = Reference(kind=kind, namespace=namespace, name=name, tier=ref.tier)
             source_items = [
                 Item(
@@ -1168,6 +1195,50 @@ class ClusterSummaryReconciler:
     def _renderer(self, ctx: Context) -> Renderer:
         cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}")
         return Renderer(cluster, ctx.summary["metadata"]["name"], ctx.mgmt_resources)
+
+    def _patches(self, ctx: Context) -> list[Patch]:
+        """The profile's patches for this cluster (PatchError, TemplateFailure: say so)."""
+        if not ctx.spec.patches and not ctx.spec.patches_from:
+            return []
+        return profile_patches.gather(
+            ctx.spec,
+            self._read_source,
+            lambda namespace: values_namespace(namespace, ctx),
+            self._renderer(ctx),
+        )
+
+    async def _patched(
+        self, patches: list[Patch], objects: list[KubeObject], where: str
+    ) -> list[KubeObject]:
+        if not patches or not objects:
+            return objects
+        if self.patcher is None:
+            raise PatchError(
+                f"{where}: the profile has patches, but kubectl (whose kustomize applies them) "
+                "is not installed; run `navarch local install` or set NAVARCH_KUBECTL"
+            )
+        return await self.patcher.apply(objects, patches, where)
+
+    async def _lua_documents(
+        self, ctx: Context, kind: str, source: KubeObject
+    ) -> tuple[list[KubeObject], Any]:
+        """Run every data key of a ``projectsveltos.io/lua`` source (its own script each) with
+        ``resources`` = the templateResourceRefs; the documents they return, and a digest."""
+        meta = source.get("metadata") or {}
+        where = f"{kind} {meta.get('namespace')}/{meta.get('name')}"
+        if self.lua is None:
+            raise ManifestError(f"{where} is marked {LUA_ANNOTATION}, but Lua cannot run here")
+        documents: list[KubeObject] = []
+        texts: list[str] = []
+        for key, script in sorted(text_data(source).items()):
+            name = f"{where} key {key!r}"
+            try:
+                text = await instantiate_lua(self.lua, script, ctx.mgmt_resources or {}, name=name)
+            except LuaError as exc:
+                raise LuaFailure(str(exc)) from None
+            texts.append(text)
+            documents += parse_documents(text, f"{name} (Lua output)")
+        return documents, hashlib.sha256("\n---\n".join(texts).encode()).hexdigest()
 
     async def _mgmt_resources(self, ctx: Context) -> dict[str, KubeObject]:
         """The templateResourceRefs objects by identifier (names may be templates over
@@ -1271,7 +1342,7 @@ class ClusterSummaryReconciler:
                 connection.client,
                 list(ctx.spec.helm_charts or []),
                 previous,
-                self._helm_scope(ctx),
+                self._helm_scope(ctx, 0, self._patches(ctx)),  # valid: _collect read them
             )
         report = self._report_object(ctx)
         await self.mgmt.apply(report, force=True)
@@ -1465,6 +1536,14 @@ class ClusterSummaryReconciler:
                 f"{ctx.spec.max_consecutive_failures}: no more retries until the profile, "
                 "a referenced object or the cluster changes)"
             )
+        _log.warning(
+            "feature failed",
+            summary="/".join(_key(ctx.summary)),
+            feature=feature,
+            reason=reason,
+            failures=failures,
+            message=message[:500],
+        )
         await self._write_status(
             ctx,
             status,

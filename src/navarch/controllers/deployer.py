@@ -450,7 +450,9 @@ async def remove_stale(
     """Delete what ``owner`` deployed for ``feature`` among ``gvks`` and not in ``keep``.
 
     Returns (removed, errors). Kinds are handled most-dependent first (the reverse of the apply
-    order): namespaced objects, then cluster-scoped ones, Namespaces and CRDs last.
+    order): namespaced objects, then cluster-scoped ones, Namespaces and CRDs last. The list is
+    narrowed by the feature's reason label on the server (every object Navarch deploys carries
+    it), so a cluster's other ConfigMaps or Secrets are never sent, decoded and skipped.
     """
     removed: list[ObjectId] = []
     errors: list[str] = []
@@ -462,7 +464,9 @@ async def remove_stale(
     for gvk in sorted(set(gvks), key=rank):
         api_version, kind = parse_gvk(gvk)
         try:
-            listed = await client.list(api_version, kind)
+            listed = await client.list(
+                api_version, kind, label_selector=f"{REASON_LABEL}={feature}"
+            )
         except UnknownKind:
             continue  # the kind is gone (its CRD was removed), and so are its objects
         except KubeError as exc:

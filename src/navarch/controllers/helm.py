@@ -44,6 +44,7 @@ from navarch.engines.helm import (
     merge_values,
     release_of_secret,
 )
+from navarch.engines.patches import Patch
 from navarch.engines.resources import (
     TEMPLATE_ANNOTATION,
     ManifestError,
@@ -94,7 +95,6 @@ def unsupported_options(chart: HelmChart) -> list[str]:
             ("disableOpenAPIValidation", o.disable_open_api_validation),
             ("dependencyUpdate", o.dependency_update),
             ("runTests", o.run_tests),
-            ("postRenderStrategy", o.post_render_strategy),
         ):
             if value:
                 notes.append(f"{chart.release_name}: options.{name}")
@@ -319,8 +319,12 @@ def _yaml_mapping(text: str, where: str) -> dict[str, Any]:
     return loaded
 
 
-def values_hash(chart: HelmChart, values: dict[str, Any]) -> bytes:
-    data = {"chart": chart.dump(), "values": values}
+def values_hash(chart: HelmChart, values: dict[str, Any], patches: str = "") -> bytes:
+    """What decides whether a deployed release is current; ``patches`` is the digest of the
+    profile's patches (empty without any, which keeps earlier hashes valid)."""
+    data: dict[str, Any] = {"chart": chart.dump(), "values": values}
+    if patches:
+        data["patches"] = patches
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).digest()
 
 
@@ -384,6 +388,8 @@ class Scope:
     render: Render | None = None  # the cluster's templates (values)
     failures: int = 0  # consecutive failures of the feature (recoverAfterConsecutiveFailures)
     forced_namespace: bool = False  # a Profile: every reference reads its own namespace
+    patches: list[Patch] = field(default_factory=list)  # the profile's, for the post-renderer
+    patches_digest: str = ""  # their digest (part of each release's values hash)
 
 
 class HelmFeature:
@@ -476,7 +482,7 @@ class HelmFeature:
             return summary_entry(chart, "Conflict", conflictMessage=conflict_message(other, tier))
         options = install_options(chart)
         values = chart_values(chart, read, default_namespace, scope.render, scope.forced_namespace)
-        digest = values_hash(chart, values)
+        digest = values_hash(chart, values, scope.patches_digest)
         existing = await find_release(remote, key[1], key[0])
         if other is not None:  # a lower tier takes the release over
             outcome.takeovers.append(other)
@@ -522,6 +528,8 @@ class HelmFeature:
                 values=values,
                 options=options,
                 auth=auth,
+                patches=scope.patches,
+                post_render_strategy=chart.options.post_render_strategy if chart.options else None,
             )
         except HelmError as exc:
             raise HelmError(
@@ -636,7 +644,7 @@ class HelmFeature:
         version = str(chart.chart_version or "")
         if not existing.has_version(version):
             return "Upgrade", f"from {existing.chart} to version {version}"
-        wire_hash = base64.b64encode(values_hash(chart, values)).decode()
+        wire_hash = base64.b64encode(values_hash(chart, values, scope.patches_digest)).decode()
         if ours is None or ours.get("valuesHash") != wire_hash or existing.status != "deployed":
             return "Update Values", ""
         return "No Action", ""

@@ -20,15 +20,17 @@ import copy
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 import yaml
 
 from navarch.api.profile import KustomizationRef, Spec
+from navarch.controllers import patches as profile_patches
 from navarch.controllers.deployer import Item
 from navarch.controllers.templates import Renderer, is_templated, render_with
 from navarch.engines.kustomize import Kustomize, KustomizeError, archive_of
+from navarch.engines.patches import Patch
 from navarch.engines.resources import (
     Owner,
     Reference,
@@ -43,6 +45,7 @@ KUSTOMIZE: Final = "Kustomize"
 KubeObject = dict[str, Any]
 ReadSource = Callable[[str, str, str], KubeObject | None]
 Source = tuple[str, str, str, Any]
+PatchObjects = Callable[[list[Patch], list[KubeObject], str], Awaitable[list[KubeObject]]]
 
 
 def _digest(source: KubeObject) -> str:
@@ -132,8 +135,13 @@ async def collect(
     renderer: Renderer,
     extra_labels: dict[str, str] | None = None,
     extra_annotations: dict[str, str] | None = None,
+    patches: list[Patch] | None = None,
+    patch: PatchObjects | None = None,
 ) -> tuple[list[Item], list[Source]]:
     """The decorated objects of every ref, in apply order, and what they were built from.
+
+    ``patch`` applies the profile's ``patches`` to each ref's output (after targetNamespace,
+    before Navarch's labels and annotations, as for policyRefs).
 
     Raises KustomizeError (a ManifestError) naming the ref when one cannot be built.
     """
@@ -165,11 +173,11 @@ async def collect(
             objects = instantiate(objects, values, renderer.requestor, where)
         reference = Reference(kind=kind, namespace=namespace, name=name, tier=ref.tier)
         ref_owner = dataclasses.replace(owner, deployment_type=ref.deployment_type)
-        for obj in objects:
-            target = obj
-            if ref.target_namespace:  # cluster-scoped kinds drop it when deployed
-                target = {**obj, "metadata": copy.copy(obj.get("metadata") or {})}
-                target["metadata"]["namespace"] = ref.target_namespace
+        if ref.target_namespace:  # cluster-scoped kinds drop it when deployed
+            objects = [_in_namespace(obj, ref.target_namespace) for obj in objects]
+        if patches and patch is not None:
+            objects = await patch(patches, objects, where)
+        for target in objects:
             items.append(
                 Item(
                     obj=decorate(
@@ -189,6 +197,14 @@ async def collect(
         sources.append(
             (kind, namespace, name, [_digest(source), path, components, sorted(values.items())])
         )
+    if patches:
+        sources.append(("Patches", "", "", profile_patches.digest(patches)))
     ordered = apply_order([i.obj for i in items])
     by_id = {id(i.obj): i for i in items}
     return [by_id[id(obj)] for obj in ordered], sources
+
+
+def _in_namespace(obj: KubeObject, namespace: str) -> KubeObject:
+    target = {**obj, "metadata": copy.copy(obj.get("metadata") or {})}
+    target["metadata"]["namespace"] = namespace
+    return target

@@ -36,6 +36,10 @@ _log = log.get_logger(__name__)
 SUMMARY_WRITES = 16  # ClusterSummary applies in flight per profile reconcile
 
 ProfileKey = tuple[str, str]  # ("" for a ClusterProfile, or the Profile's namespace; name)
+# A ClusterSummary's status changes re-read its profile at most this late: while a profile rolls
+# out to a thousand clusters their status writes arrive by the hundred each second, and one
+# profile reconcile (which looks at every cluster) then serves a batch of them instead of each.
+SUMMARY_BATCH = 0.5
 
 
 def cluster_ref(namespace: str, name: str) -> ObjectReference:
@@ -258,7 +262,7 @@ class ProfileReconciler:
         )
         summaries.add_handler(
             FuncHandler(
-                update=lambda _o, n: self._owner_of(n),
+                update=lambda _o, n: self._owner_of(n, delay=SUMMARY_BATCH),
                 delete=self._owner_of,
             )
         )
@@ -278,7 +282,7 @@ class ProfileReconciler:
         if view(old) != view(new):
             self._everyone(new)
 
-    def _owner_of(self, summary: KubeObject) -> None:
+    def _owner_of(self, summary: KubeObject, delay: float = 0.0) -> None:
         labels = (summary.get("metadata") or {}).get("labels") or {}
         name = labels.get(self.label)
         if not name:
@@ -290,7 +294,7 @@ class ProfileReconciler:
                     if self.kind == names.PROFILE_KIND
                     else ""
                 )
-                self.controller.queue.add((namespace, name))
+                self.controller.queue.add_after((namespace, name), delay)
 
     async def run(self) -> None:
         await self.controller.run()

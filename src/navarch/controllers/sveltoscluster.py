@@ -351,12 +351,15 @@ class SveltosClusterReconciler:
         try:
             text, source_key = kubeconfig_from_secret(namespace, name, spec, secret)
             source = f"Secret {namespace}/{secret_name_of(name, spec)} key {source_key!r}"
-            kubeconfig = parse_kubeconfig(text, source=source)
-            config = kubeconfig.cluster_config(name=f"{namespace}/{name}")
+            connection = self.connections.get(key)
+            if connection is None or connection.fingerprint != fingerprint(text):
+                kubeconfig = parse_kubeconfig(text, source=source)
+                config = kubeconfig.cluster_config(name=f"{namespace}/{name}")
+                connection = await self.connections.connect(key, config, fingerprint(text))
         except (ProbeFailure, KubeconfigError) as exc:
             await self.connections.drop(key)
             return ProbeOutcome(failure=str(exc))
-        connection = await self.connections.connect(key, config, fingerprint(text))
+        config = connection.config
         try:
             info = await connection.client.version()
         except KubeError as exc:
@@ -368,6 +371,7 @@ class SveltosClusterReconciler:
         now = time.time()
         if renewal_due(spec, status, created or now, now, token_expiry(token)):
             try:
+                kubeconfig = parse_kubeconfig(text, source=source)  # parsed again: rare
                 await self._renew(
                     key,
                     spec,
@@ -376,7 +380,7 @@ class SveltosClusterReconciler:
                     config,
                 )
                 outcome.renewed_at = rfc3339(now)
-            except (KubeError, ProbeFailure) as exc:
+            except (KubeError, ProbeFailure, KubeconfigError) as exc:
                 outcome.note = f"token renewal failed: {exc}"
         return outcome
 

@@ -31,12 +31,15 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from navarch.engines import postrender
+from navarch.engines.patches import Patch
 
 
 class HelmError(Exception):
@@ -96,9 +99,10 @@ class InstallOptions:
 class Helm:
     """The ``helm`` binary, with private state under ``home`` (created on first use)."""
 
-    def __init__(self, binary: Path, home: Path | None = None) -> None:
+    def __init__(self, binary: Path, home: Path | None = None, kubectl: Path | None = None) -> None:
         self.binary = binary
         self.home = home or Path(tempfile.mkdtemp(prefix="navarch-helm-"))
+        self.kubectl = kubectl  # the post-renderer's kustomize; None: patches are refused
 
     def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("HELM_")}
@@ -192,11 +196,14 @@ class Helm:
         values: dict[str, Any],
         options: InstallOptions,
         auth: RegistryAuth | None = None,
+        patches: Sequence[Patch] = (),
+        post_render_strategy: str | None = None,
     ) -> Release:
         """Install the release, or upgrade it to ``version`` with ``values``.
 
         ``chart`` is a chart name in the ``repo_url`` repository, or a whole ``oci://``
-        reference (then ``repo_url`` is None)."""
+        reference (then ``repo_url`` is None). ``patches`` go through Navarch's post-renderer
+        plugin (installed under this Helm's data home on first need)."""
         with self._private_files(kubeconfig, values) as (config, values_file):
             args = [
                 "upgrade",
@@ -225,11 +232,30 @@ class Helm:
                 args += ["--repo", repo_url]
             args += _flags(options)
             args += _auth_flags(auth, chart, config.parent)
-            out = await self._run(
-                args,
-                options.timeout_seconds + 60.0,
-                f"helm upgrade --install {namespace}/{release}",
-            )
+            request = None
+            if patches:
+                if self.kubectl is None:
+                    raise HelmError("patches need kubectl (its kustomize), which is not installed")
+                postrender.install_plugin(self.home / "data" / "plugins")
+                request = postrender.write_request(
+                    config.parent,
+                    patches,
+                    kubectl=self.kubectl,
+                    where=f"helm release {namespace}/{release}",
+                    strategy=post_render_strategy,
+                )
+                args += postrender.flags(request)
+            try:
+                out = await self._run(
+                    args,
+                    options.timeout_seconds + 60.0,
+                    f"helm upgrade --install {namespace}/{release}",
+                )
+            except HelmError:
+                said = postrender.error_of(request) if request is not None else None
+                if said is None:
+                    raise
+                raise HelmError(said) from None
         doc = _json_document(out)
         chart_meta = ((doc.get("chart") or {}).get("metadata")) or {}
         return Release(

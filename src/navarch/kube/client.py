@@ -102,6 +102,9 @@ class WatchEvent:
         return annotations.get("k8s.io/initial-events-end") == "true"
 
 
+KEEPALIVE_EXPIRY = 90.0
+
+
 class _TokenFileAuth(httpx.Auth):
     """Bearer token read from a file and re-read when the file changes (rotated tokens)."""
 
@@ -156,7 +159,13 @@ class Client:
             "auth": auth,
             "verify": verify,
             "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            "limits": httpx.Limits(max_connections=max_connections, max_keepalive_connections=64),
+            # idle connections live 90 s, as client-go's do: longer than the manager's 60 s
+            # probe interval, so a probe reuses its connection instead of a new TLS handshake
+            "limits": httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=64,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+            ),
             "trust_env": False,
         }
         self._http = httpx.AsyncClient(http2=http2, transport=transport, **settings)

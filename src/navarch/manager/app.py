@@ -20,6 +20,7 @@ import asyncio
 import base64
 import contextlib
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -43,6 +44,8 @@ from navarch.controllers.sveltoscluster import SveltosClusterReconciler
 from navarch.engines.drift import Baselines
 from navarch.engines.helm import Helm
 from navarch.engines.kustomize import Kustomize
+from navarch.engines.lua import LuaRunner
+from navarch.engines.patches import Patcher
 from navarch.kube import Client, ClusterConfig
 from navarch.manager import metrics
 from navarch.manager.agents import InProcessAgents
@@ -71,7 +74,8 @@ class ManagerOptions:
     renew_deadline: float = 10.0
     retry_period: float = 2.0
     register_management: bool = True
-    workers: int = 10
+    workers: int = 10  # parallel probes of SveltosClusters
+    concurrent_reconciles: int = 10  # ClusterSummaries deployed in parallel (Sveltos's default)
     # the management cluster's client (informers, status writes): Sveltos's --kube-api-qps/burst
     kube_api_qps: float = 100.0
     kube_api_burst: int = 200
@@ -121,16 +125,19 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
     baselines = Baselines()
     agents = InProcessAgents(mgmt, resource_summaries, clusters, connections, baselines)
     helm_home = Path(tempfile.mkdtemp(prefix="navarch-helm-"))
+    kubectl: Path | None = None
     try:
-        helm: HelmFeature | None = HelmFeature(Helm(binary_path("helm"), helm_home))
+        kubectl = binary_path("kubectl")
+    except MissingBinaryError as exc:
+        _log.warning("kustomizationRefs and patches cannot be used", error=str(exc))
+    try:
+        helm: HelmFeature | None = HelmFeature(Helm(binary_path("helm"), helm_home, kubectl))
     except MissingBinaryError as exc:
         _log.warning("helm charts cannot be deployed", error=str(exc))
         helm = None
-    try:
-        kustomize: Kustomize | None = Kustomize(binary_path("kubectl"), helm_home)
-    except MissingBinaryError as exc:
-        _log.warning("kustomizationRefs cannot be built", error=str(exc))
-        kustomize = None
+    kustomize = Kustomize(kubectl, helm_home) if kubectl is not None else None
+    patcher = Patcher(kubectl, helm_home) if kubectl is not None else None
+    lua = LuaRunner()  # its workers start on the first Lua policyRef
     reconcilers: list[Reconciler] = [
         SveltosClusterReconciler(
             mgmt,
@@ -165,11 +172,13 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
             configmaps=configmaps,
             secrets=secrets,
             connections=connections,
-            workers=options.workers,
+            workers=options.concurrent_reconciles,
             resource_summaries=resource_summaries,
             baselines=baselines,
             helm=helm,
             kustomize=kustomize,
+            patcher=patcher,
+            lua=lua,
         ),
         agents,
     ]
@@ -196,6 +205,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
                 )
     finally:
         await connections.close_all()
+        await lua.close()
         shutil.rmtree(helm_home, ignore_errors=True)
 
 
@@ -225,8 +235,21 @@ def _metrics(reconcilers: list[Reconciler]) -> str:
     )
 
 
+def raise_open_files_limit() -> None:
+    """Lift the soft limit on open files to the hard one: a thousand clusters with a few
+    connections each exceed the usual soft limit of 1,024 while a profile rolls out."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        wanted = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError) as exc:
+            _log.warning("cannot raise the open-files limit", soft=soft, hard=hard, error=str(exc))
+
+
 async def run_manager(config: ClusterConfig, options: ManagerOptions) -> None:
     """Run until SIGTERM/SIGINT; return after a clean shutdown (Lease released)."""
+    raise_open_files_limit()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

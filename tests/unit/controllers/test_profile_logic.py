@@ -138,14 +138,15 @@ def test_fields_not_acted_on_are_named() -> None:
                 }
             ],
             "patches": [{"patch": "- op: add\n  path: /metadata/labels/x\n  value: y"}],
+            "reloader": True,
         }
     )
-    # helmCharts are deployed: only what a chart asks for that is not supported is named
-    assert unsupported(spec) == ["patches"]
+    # helmCharts and patches are acted on: only what is not supported is named
+    assert unsupported(spec) == ["reloader"]
     spec.helm_charts[0].repository_url = "oci://registry/charts"  # type: ignore[index]
-    assert unsupported(spec) == ["patches"]  # OCI is supported
+    assert unsupported(spec) == ["reloader"]  # OCI is supported
     spec.helm_charts[0].repository_url = "bucket://flux/b/charts"  # type: ignore[index]
-    assert unsupported(spec) == ["patches", "app: repositoryURL bucket://"]
+    assert unsupported(spec) == ["reloader", "app: repositoryURL bucket://"]
     assert unsupported(Spec.parse({"policyRefs": [{"kind": "ConfigMap", "name": "n"}]})) == []
 
 

@@ -205,7 +205,7 @@ def _json_kind(value: Any) -> str:
     return "number"
 
 
-def _load_yaml(text: str) -> Any:
+def load_yaml(text: str) -> Any:
     """sigs.k8s.io/yaml: YAML 1.1 through JSON (keys become strings)."""
     try:
         loaded = yaml.load(text, Loader=_Loader)
@@ -237,7 +237,7 @@ def _key_text(key: Any) -> str:
 
 def _from_yaml(text: str) -> dict[str, Any]:
     try:
-        loaded = _load_yaml(text)
+        loaded = load_yaml(text)
     except ValueError as exc:
         return {"Error": str(exc)}
     if loaded is None:
@@ -252,7 +252,7 @@ def _from_yaml(text: str) -> dict[str, Any]:
 
 def _from_yaml_array(text: str) -> list[Any]:
     try:
-        loaded = _load_yaml(text)
+        loaded = load_yaml(text)
     except ValueError as exc:
         return [str(exc)]
     if loaded is None:

@@ -1,0 +1,174 @@
+"""The results of a benchmark run as a markdown summary and PNG plots beside the JSON.
+
+``make bench`` writes ``bench/results/<date>-<machine>.json``; this module turns that document
+into ``<date>-<machine>.md`` (one table per benchmark, Navarch beside its floor and the ratio)
+and, when the scale benchmark ran, two plots against N: time to converge and the manager's RSS.
+It also copies the summary to ``bench/results/latest.md``, the stable name the README links to.
+Only the document is read, so a summary can be redrawn from any results file:
+
+    .venv/bin/python -m bench.report bench/results/2026-11-25-vm.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: files only
+import matplotlib.pyplot as plt
+
+PHASES = {
+    "deploy": "new profile (20 objects) reaches all",
+    "label_move": "label change moves it (10% of registrations)",
+    "rollout_max_update_10pct": "profile update rolls through, maxUpdate 10%",
+}
+
+
+def write(doc: dict[str, Any], json_path: Path, *, latest: bool = True) -> Path:
+    """Write the summary (and plots) next to ``json_path``; returns the summary's path."""
+    stem = json_path.with_suffix("")
+    benchmarks = doc.get("benchmarks") or {}
+    lines = [
+        f"# Navarch benchmarks, {doc.get('date', '?')}",
+        "",
+        f"Machine: {doc['machine']['node']}, {doc['machine']['cpus']} CPUs, Python "
+        f"{doc['machine']['python']}. Produced by `make bench` (`.venv/bin/python -m bench`); "
+        f"raw numbers in [{json_path.name}]({json_path.name}). Every benchmark runs Navarch and "
+        "a floor (the same work done directly from one process) in the same run; ratio = "
+        "Navarch / floor. Benchmarks are not tests: nothing here passes or fails.",
+        "",
+    ]
+    scale = benchmarks.get("scale")
+    if scale:
+        lines += _scale_section(scale, stem)
+    for name, result in benchmarks.items():
+        if name != "scale":
+            lines += _generic_section(name, result)
+    path = stem.with_suffix(".md")
+    text = "\n".join(lines) + "\n"
+    path.write_text(text)
+    if latest:
+        (json_path.parent / "latest.md").write_text(text)
+    return path
+
+
+def _scale_section(scale: dict[str, Any], stem: Path) -> list[str]:
+    sizes = scale["sizes"]
+    counts = sorted(sizes, key=int)
+    lines = [
+        "## Scale: N registered clusters",
+        "",
+        "N SveltosClusters are registered against a few real API servers of the local fleet "
+        "(registration i uses server i mod S), because one machine cannot run 1,000 control "
+        "planes. Each registration has its own connection, ClusterSummary and status, and its "
+        "own objects: the profile is a template that puts 20 ConfigMaps into the namespace "
+        "named after the registration. The API servers' CPU is shared, by Navarch and the floor "
+        "alike.",
+        "",
+        "| N | servers | phase | Navarch s | floor s | ratio |",
+        "|---:|---:|---|---:|---:|---:|",
+    ]
+    for n in counts:
+        one = sizes[n]
+        for phase, what in PHASES.items():
+            p = one["phases"][phase]
+            lines.append(
+                f"| {n} | {one['servers']} | {what} | {p['navarch_seconds']} | "
+                f"{p['floor_seconds']} | {p['ratio']} |"
+            )
+    lines += [
+        "",
+        "| N | manager CPU-s (whole run) | peak RSS MiB | idle RSS MiB | goal RSS MiB "
+        "(150 + 0.5 N) | idle CPU % of a core | requests / registration / min at idle | "
+        "writes / min at idle (managed; mgmt) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for n in counts:
+        one = sizes[n]
+        busy, idle = one["manager_busy"], one["idle"]
+        writes = idle["writes"]
+        lines.append(
+            f"| {n} | {busy['cpu_seconds']} | {busy['peak_rss_mib']} | {idle['rss_mib']} | "
+            f"{150 + 0.5 * int(n):g} | {idle['cpu_percent_of_core']} | "
+            f"{idle['managed_requests_per_registration_per_minute']} | "
+            f"{_writes(writes['managed'])}; {_writes(writes['mgmt'])} |"
+        )
+    lines += [
+        "",
+        "Idle writes are Lease renewals: each API server renews its own identity Lease "
+        "(6/min per server, managed and mgmt), and the manager renews its leader-election "
+        "Lease in the management cluster (every 2 s, as controller-runtime does). Requests per "
+        "registration leave Leases out.",
+        "",
+    ]
+    converge_png, rss_png = _scale_plots(sizes, counts, stem)
+    lines += [f"![time to converge]({converge_png.name})", "", f"![RSS]({rss_png.name})", ""]
+    return lines
+
+
+def _writes(by_kind: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in by_kind.items()) or "none"
+
+
+def _scale_plots(sizes: dict[str, Any], counts: list[str], stem: Path) -> tuple[Path, Path]:
+    xs = [int(n) for n in counts]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for phase, style in (("deploy", "o"), ("rollout_max_update_10pct", "s")):
+        nav = [sizes[n]["phases"][phase]["navarch_seconds"] for n in counts]
+        flo = [sizes[n]["phases"][phase]["floor_seconds"] for n in counts]
+        ax.plot(xs, nav, f"-{style}", label=f"Navarch: {PHASES[phase]}")
+        ax.plot(xs, flo, f"--{style}", label=f"floor: {PHASES[phase]}")
+    ax.set_xlabel("registered clusters (N)")
+    ax.set_ylabel("seconds")
+    ax.set_title("Time to converge")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    converge = stem.parent / f"{stem.name}-scale-converge.png"
+    fig.tight_layout()
+    fig.savefig(converge, dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    ax.plot(xs, [sizes[n]["manager_busy"]["peak_rss_mib"] for n in counts], "-o", label="peak")
+    ax.plot(xs, [sizes[n]["idle"]["rss_mib"] for n in counts], "-s", label="idle")
+    ax.plot(xs, [150 + 0.5 * x for x in xs], ":", label="goal 150 MiB + 0.5 MiB per cluster")
+    ax.set_xlabel("registered clusters (N)")
+    ax.set_ylabel("manager RSS (MiB)")
+    ax.set_title("Manager memory")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7)
+    rss = stem.parent / f"{stem.name}-scale-rss.png"
+    fig.tight_layout()
+    fig.savefig(rss, dpi=110)
+    plt.close(fig)
+    return converge, rss
+
+
+def _generic_section(name: str, result: dict[str, Any]) -> list[str]:
+    """Other benchmarks: their headline numbers, whatever their shape."""
+    lines = [f"## {name}", "", "| measure | value |", "|---|---|"]
+    for key, value in _flatten(result):
+        lines.append(f"| {key} | {value} |")
+    return [*lines, ""]
+
+
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out += _flatten(v, f"{prefix}.{k}" if prefix else str(k))
+        return out
+    if isinstance(value, list):
+        if len(value) > 5:
+            return [(prefix, f"{len(value)} values")]
+        return [(prefix, ", ".join(str(v) for v in value))]
+    return [(prefix, value)]
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1])
+    print(write(json.loads(target.read_text()), target))

@@ -1,0 +1,573 @@
+"""N registered clusters on a few real API servers: Navarch against the floor, N = 10 ... 1,000.
+
+A 2-core machine cannot run 1,000 control planes, so N SveltosClusters are registered against
+``servers`` real API servers of the local fleet (registration i points at server i mod
+servers: 1,000 registrations over 10 servers are 100 per server). Each registration is a cluster
+to Navarch (own connection, own ClusterSummary, own status) and gets its own objects: the
+profile's source is a template that puts its 20 ConfigMaps into the namespace named after the
+registration (``{{ .Cluster.metadata.name }}``), created beforehand in the registration's server.
+So the work per registration is real and distinct; what is shared is the API servers' CPU,
+which the floor shares in the same way.
+
+Phases, each timed for Navarch and then for the floor (the same writes done directly from this
+process: one client per server, ``FLOOR_IN_FLIGHT`` requests in flight per server):
+
+1. **deploy**: a new ClusterProfile (20 templated ConfigMaps) until every object is present in
+   every registration's namespace (seen through one ConfigMap watch per server);
+2. **label move**: 10% of the registrations change their ``group`` label from blue to green;
+   the blue profile is withdrawn from them and a green profile (20 other ConfigMaps) reaches
+   them;
+3. **rollout**: the blue profile's spec changes with ``maxUpdate: 10%`` (an ``extraLabels``
+   entry, so every object changes) until every blue registration's objects carry the new label;
+   at most 10% of the clusters update at once. The floor has no waves, so the ratio of this
+   phase includes what ``maxUpdate`` costs on purpose.
+
+The manager's RSS and CPU are sampled during the run; then, after convergence, an idle window
+measures its CPU and RSS and counts the requests it sends (each API server's
+``apiserver_request_total`` before and after; nothing else talks to the servers meanwhile
+except these two scrapes, which are subtracted).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import psutil
+
+from bench.common import start_manager, stop_manager, temporary_fleet
+from navarch.admin import register as reg
+from navarch.admin.install import install
+from navarch.api import names
+from navarch.engines.resources import TEMPLATE_ANNOTATION
+from navarch.fleet import Fleet, managed_names
+from navarch.kube import Client, KubeObject
+
+SIZES = (10, 100, 300, 1000)
+SERVERS = 10
+OBJECTS = 20
+MOVED = 0.10  # the share of registrations whose label changes
+FLOOR_IN_FLIGHT = 32
+IDLE_SETTLE = 15.0
+IDLE_WINDOW = 30.0
+NAMESPACE = "scale"  # of the registrations in the management cluster
+LABEL = "navarch-bench"
+ROLLOUT = "navarch-bench/rollout"  # the label the rollout phase adds to every object
+TIMEOUT = 1800.0
+
+
+def registration_names(count: int) -> list[str]:
+    return [f"r{i:04d}" for i in range(count)]
+
+
+def moved(names_: list[str]) -> set[str]:
+    """The registrations whose label changes: every tenth (at least one)."""
+    step = max(1, round(1 / MOVED))
+    return set(names_[::step])
+
+
+def source_text(prefix: str) -> str:
+    """The policyRef content: ``OBJECTS`` ConfigMaps in the registration's own namespace."""
+    docs = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {
+                "name": f"{prefix}-{i:02d}",
+                "namespace": "{{ .Cluster.metadata.name }}",
+                "labels": {LABEL: prefix},
+            },
+            "data": {"cluster": "{{ .Cluster.metadata.name }}"},
+        }
+        for i in range(OBJECTS)
+    ]
+    return "\n---\n".join(json.dumps(d) for d in docs)
+
+
+def floor_objects(prefix: str, namespace: str, version: int) -> list[KubeObject]:
+    labels = {LABEL: prefix} | ({ROLLOUT: str(version)} if version > 1 else {})
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"{prefix}-{i:02d}", "namespace": namespace, "labels": labels},
+            "data": {"cluster": namespace},
+        }
+        for i in range(OBJECTS)
+    ]
+
+
+# -- observing the servers -------------------------------------------------------------------
+
+
+@dataclass
+class Observed:
+    """What the watches saw: (server, namespace, name) → version (the rollout label, else "1")
+    of every bench ConfigMap."""
+
+    versions: dict[tuple[int, str, str], str] = field(default_factory=dict)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def count(self, prefix: str, namespaces: set[str], version: int) -> int:
+        want = str(version)
+        return sum(
+            1
+            for (_s, ns, name), v in self.versions.items()
+            if ns in namespaces and name.startswith(prefix + "-") and v == want
+        )
+
+    def present(self, prefix: str, namespaces: set[str]) -> int:
+        return sum(
+            1
+            for (_s, ns, name) in self.versions
+            if ns in namespaces and name.startswith(prefix + "-")
+        )
+
+    async def until(self, done: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while not done():
+            self.changed.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"scale: {what} did not happen within {TIMEOUT:.0f}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), min(left, 5.0))
+
+
+async def observe(servers: list[Client], observed: Observed) -> list[asyncio.Task[None]]:
+    """One ConfigMap watch per server (all namespaces, bench objects only), from a fresh list."""
+
+    async def one(index: int, client: Client, rv: str) -> None:
+        async for event in client.watch(
+            "v1", "ConfigMap", label_selector=LABEL, resource_version=rv
+        ):
+            meta = event.object.get("metadata") or {}
+            key = (index, str(meta.get("namespace")), str(meta.get("name")))
+            if event.type == "DELETED":
+                observed.versions.pop(key, None)
+            elif event.type in ("ADDED", "MODIFIED"):
+                observed.versions[key] = _version(event.object)
+            observed.changed.set()
+
+    tasks = []
+    for index, client in enumerate(servers):
+        listed = await client.list("v1", "ConfigMap", label_selector=LABEL)
+        for obj in listed.items:
+            meta = obj["metadata"]
+            key = (index, meta["namespace"], meta["name"])
+            observed.versions[key] = _version(obj)
+        tasks.append(asyncio.create_task(one(index, client, listed.resource_version)))
+    return tasks
+
+
+def _version(obj: KubeObject) -> str:
+    return str(((obj.get("metadata") or {}).get("labels") or {}).get(ROLLOUT, "1"))
+
+
+# -- the manager's resources -----------------------------------------------------------------
+
+
+class Sampler:
+    """Peak RSS and CPU seconds of one process, sampled every half second."""
+
+    def __init__(self, pid: int) -> None:
+        self.proc = psutil.Process(pid)
+        self.peak_rss = 0
+        self._task = asyncio.create_task(self._run())
+
+    def cpu_seconds(self) -> float:
+        times = self.proc.cpu_times()
+        return float(times.user + times.system)
+
+    def rss(self) -> int:
+        return int(self.proc.memory_info().rss)
+
+    async def _run(self) -> None:
+        with contextlib.suppress(psutil.Error):
+            while True:
+                self.peak_rss = max(self.peak_rss, self.rss())
+                await asyncio.sleep(0.5)
+
+    async def stop(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+
+_REQUEST_LINE = re.compile(r"^apiserver_request_total\{([^}]*)\} ([0-9.e+]+)$", re.M)
+_WRITE_VERBS = {"POST", "PUT", "PATCH", "DELETE", "APPLY", "DELETECOLLECTION"}
+
+
+async def request_counts(client: Client) -> tuple[float, dict[str, float]]:
+    """(requests other than Lease renewals, writes by "VERB resource") served so far.
+
+    Leases are left out of the total: every API server renews its own identity Lease every
+    10 s, and the manager's leader-election Lease is reported under the writes."""
+    _code, text = await client.probe("/metrics", timeout=30.0)
+    total = 0.0
+    writes: dict[str, float] = {}
+    for labels, value in _REQUEST_LINE.findall(text):
+        verb = re.search(r'verb="([A-Z]+)"', labels)
+        resource = re.search(r'resource="([^"]*)"', labels)
+        if not (resource and resource.group(1) == "leases"):
+            total += float(value)
+        if verb and verb.group(1) in _WRITE_VERBS:
+            key = f"{verb.group(1)} {resource.group(1) if resource else ''}"
+            writes[key] = writes.get(key, 0.0) + float(value)
+    return total, writes
+
+
+def _write_delta(
+    before: list[tuple[float, dict[str, float]]], after: list[tuple[float, dict[str, float]]]
+) -> dict[str, float]:
+    delta: dict[str, float] = {}
+    for (_b, b), (_a, a) in zip(before, after, strict=True):
+        for key, value in a.items():
+            if value - b.get(key, 0.0) > 0:
+                delta[key] = delta.get(key, 0.0) + value - b.get(key, 0.0)
+    return delta
+
+
+# -- one size ----------------------------------------------------------------------------------
+
+
+def profile(
+    name: str, group: str, source: str, max_update: str | None = None, version: int = 1
+) -> KubeObject:
+    spec: dict[str, Any] = {
+        "clusterSelector": {"matchLabels": {"group": group}},
+        "policyRefs": [{"kind": "ConfigMap", "namespace": "default", "name": source}],
+    }
+    if max_update is not None:
+        spec["maxUpdate"] = max_update
+    if version > 1:
+        spec["extraLabels"] = {ROLLOUT: str(version)}
+    return {
+        "apiVersion": names.CONFIG_API_VERSION,
+        "kind": "ClusterProfile",
+        "metadata": {"name": name},
+        "spec": spec,
+    }
+
+
+def source(name: str, prefix: str) -> KubeObject:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": name,
+            "namespace": "default",
+            "annotations": {TEMPLATE_ANNOTATION: "ok"},
+        },
+        "data": {"objects.yaml": source_text(prefix)},
+    }
+
+
+async def _gather_limited(coros: list[Any], limit: int) -> None:
+    gate = asyncio.Semaphore(limit)
+
+    async def one(coro: Any) -> None:
+        async with gate:
+            await coro
+
+    await asyncio.gather(*(one(c) for c in coros))
+
+
+class Floor:
+    """The same writes, done directly: one client per server, a bounded number in flight."""
+
+    def __init__(self, servers: list[Client]) -> None:
+        self.servers = servers
+        self.gates = [asyncio.Semaphore(FLOOR_IN_FLIGHT) for _ in servers]
+
+    async def _apply(self, server: int, obj: KubeObject) -> None:
+        async with self.gates[server]:
+            await self.servers[server].apply(obj, force=True)
+
+    async def _delete(self, server: int, name: str, namespace: str) -> None:
+        async with self.gates[server]:
+            await self.servers[server].delete("v1", "ConfigMap", name, namespace)
+
+    async def apply(self, where: list[tuple[int, str]], prefix: str, version: int) -> float:
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(
+                self._apply(server, obj)
+                for server, ns in where
+                for obj in floor_objects(prefix, ns, version)
+            )
+        )
+        return time.perf_counter() - started
+
+    async def move(self, where: list[tuple[int, str]], old: str, new: str) -> float:
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(
+                self._delete(server, o["metadata"]["name"], ns)
+                for server, ns in where
+                for o in floor_objects(old, ns, 1)
+            ),
+            *(self._apply(server, o) for server, ns in where for o in floor_objects(new, ns, 1)),
+        )
+        return time.perf_counter() - started
+
+
+class SizeRun:
+    """One size: registrations, the manager, the three phases, the idle window, the floor.
+
+    The watches that observe the servers run from before the first phase to after the floor's
+    last, so Navarch and the floor are timed under the same load from this process."""
+
+    def __init__(
+        self, fleet: Fleet, count: int, servers: int, manager_args: tuple[str, ...] = ()
+    ) -> None:
+        self.fleet = fleet
+        self.manager_args = manager_args
+        self.server_names = managed_names(servers)
+        self.servers = [
+            Client(fleet.cluster_config(n), qps=5000, burst=5000) for n in self.server_names
+        ]
+        self.mgmt = Client(
+            fleet.cluster_config("mgmt"), field_manager=reg.FIELD_MANAGER, qps=5000, burst=5000
+        )
+        self.regs = registration_names(count)
+        self.server_of = {name: i % servers for i, name in enumerate(self.regs)}
+        self.moving = moved(self.regs)
+        self.observed = Observed()
+        self.watches: list[asyncio.Task[None]] = []
+        self.manager: asyncio.subprocess.Process | None = None
+        self.sampler: Sampler | None = None
+        self.result: dict[str, Any] = {
+            "registrations": count,
+            "servers": servers,
+            "objects": OBJECTS,
+        }
+
+    async def run(self, idle_window: float) -> dict[str, Any]:
+        try:
+            await self.setup()
+            phases = await self.navarch_phases()
+            self.result["idle"] = await self.idle(idle_window)
+            await stop_manager(self.manager)
+            self.manager = None
+            await self.floor(phases)
+            for phase in phases.values():
+                phase["ratio"] = round(phase["navarch_seconds"] / phase["floor_seconds"], 2)
+            self.result["phases"] = phases
+            return self.result
+        finally:
+            await self.stop_watches()
+            if self.sampler is not None:
+                await self.sampler.stop()
+            await stop_manager(self.manager)
+            for client in [*self.servers, self.mgmt]:
+                await client.aclose()
+
+    async def setup(self) -> None:
+        """Namespaces in the servers, registrations, the manager; until all are Ready."""
+        mgmt = self.mgmt
+        await install(mgmt, lambda _m: None)
+        await mgmt.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+        started = time.perf_counter()
+        await _gather_limited(
+            [
+                self.servers[self.server_of[r]].apply(
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": r}}
+                )
+                for r in self.regs
+            ],
+            64,
+        )
+        await _gather_limited(
+            [
+                _register(mgmt, self.fleet, self.server_names[self.server_of[r]], r)
+                for r in self.regs
+            ],
+            32,
+        )
+        self.result["register_seconds"] = round(time.perf_counter() - started, 2)
+        self.watches = await observe(self.servers, self.observed)
+        self.manager = await start_manager(self.fleet, *self.manager_args)
+        self.sampler = Sampler(self.manager.pid)
+        started = time.perf_counter()
+        await _wait_ready(mgmt, len(self.regs))
+        self.result["ready_seconds"] = round(time.perf_counter() - started, 2)
+
+    async def navarch_phases(self) -> dict[str, dict[str, Any]]:
+        mgmt, observed, moving = self.mgmt, self.observed, self.moving
+        assert self.sampler is not None
+        cpu0 = self.sampler.cpu_seconds()
+        all_ns = set(self.regs)
+        count = len(self.regs)
+        phases: dict[str, dict[str, Any]] = {}
+
+        await mgmt.apply(source("scale-blue", "blue"))
+        await mgmt.apply(source("scale-green", "green"))
+        started = time.perf_counter()
+        await mgmt.apply(profile("scale-blue", "blue", "scale-blue"))
+        await observed.until(lambda: observed.count("blue", all_ns, 1) >= count * OBJECTS, "deploy")
+        phases["deploy"] = {"navarch_seconds": round(time.perf_counter() - started, 2)}
+
+        # the green profile exists before the labels change, matching nothing yet
+        await mgmt.apply(profile("scale-green", "green", "scale-green"))
+        await asyncio.sleep(2)
+        started = time.perf_counter()
+        await _gather_limited([_label(mgmt, r, "green") for r in sorted(moving)], 32)
+        await observed.until(
+            lambda: (
+                observed.present("blue", moving) == 0
+                and observed.count("green", moving, 1) >= len(moving) * OBJECTS
+            ),
+            "label move",
+        )
+        phases["label_move"] = {
+            "navarch_seconds": round(time.perf_counter() - started, 2),
+            "registrations_moved": len(moving),
+        }
+
+        blue_ns = all_ns - moving
+        started = time.perf_counter()
+        await mgmt.apply(profile("scale-blue", "blue", "scale-blue", max_update="10%", version=2))
+        await observed.until(
+            lambda: observed.count("blue", blue_ns, 2) >= len(blue_ns) * OBJECTS, "rollout"
+        )
+        phases["rollout_max_update_10pct"] = {
+            "navarch_seconds": round(time.perf_counter() - started, 2)
+        }
+        self.result["manager_busy"] = {
+            "cpu_seconds": round(self.sampler.cpu_seconds() - cpu0, 1),
+            "peak_rss_mib": round(self.sampler.peak_rss / 2**20, 1),
+        }
+        return phases
+
+    async def stop_watches(self) -> None:
+        for task in self.watches:
+            task.cancel()
+        await asyncio.gather(*self.watches, return_exceptions=True)
+        self.watches = []
+
+    async def idle(self, window: float) -> dict[str, Any]:
+        """The converged manager: CPU, RSS and the requests it sends over ``window`` seconds."""
+        assert self.sampler is not None
+        await asyncio.sleep(IDLE_SETTLE)
+        everyone = [self.mgmt, *self.servers]
+        before = [await request_counts(c) for c in everyone]
+        cpu_start, t0 = self.sampler.cpu_seconds(), time.monotonic()
+        await asyncio.sleep(window)
+        elapsed = time.monotonic() - t0
+        cpu = self.sampler.cpu_seconds() - cpu_start
+        after = [await request_counts(c) for c in everyone]
+        minutes = elapsed / 60
+        # one scrape of ours is counted between the two reads on each server
+        managed_total = sum(a[0] - b[0] - 1 for a, b in zip(after[1:], before[1:], strict=True))
+        managed_writes = _write_delta(before[1:], after[1:])
+        mgmt_writes = _write_delta(before[:1], after[:1])
+        return {
+            "window_seconds": round(elapsed, 1),
+            "cpu_percent_of_core": round(100 * cpu / elapsed, 2),
+            "rss_mib": round(self.sampler.rss() / 2**20, 1),
+            "managed_requests_per_registration_per_minute": round(
+                managed_total / len(self.regs) / minutes, 3
+            ),
+            "managed_writes_per_minute": round(sum(managed_writes.values()) / minutes, 2),
+            "mgmt_requests_per_minute": round((after[0][0] - before[0][0] - 1) / minutes, 1),
+            "mgmt_writes_per_minute": round(sum(mgmt_writes.values()) / minutes, 1),
+            "writes": {
+                "managed": {k: round(v / minutes, 2) for k, v in sorted(managed_writes.items())},
+                "mgmt": {k: round(v / minutes, 2) for k, v in sorted(mgmt_writes.items())},
+            },
+        }
+
+    async def floor(self, phases: dict[str, dict[str, Any]]) -> None:
+        """The same writes, directly, on the same servers and into the same namespaces."""
+        floor = Floor(self.servers)
+        everywhere = [(self.server_of[r], r) for r in self.regs]
+        phases["deploy"]["floor_seconds"] = round(await floor.apply(everywhere, "fblue", 1), 2)
+        moved_where = [(self.server_of[r], r) for r in sorted(self.moving)]
+        phases["label_move"]["floor_seconds"] = round(
+            await floor.move(moved_where, "fblue", "fgreen"), 2
+        )
+        staying = [(self.server_of[r], r) for r in self.regs if r not in self.moving]
+        phases["rollout_max_update_10pct"]["floor_seconds"] = round(
+            await floor.apply(staying, "fblue", 2), 2
+        )
+
+
+async def _register(mgmt: Client, fleet: Fleet, server: str, name: str) -> None:
+    await reg.register(
+        mgmt,
+        reg.Registration(
+            namespace=NAMESPACE,
+            cluster=name,
+            labels={"group": "blue"},
+            kubeconfig=fleet.kubeconfig_of(server).read_text(),
+            renew_token=False,
+        ),
+        reg.Rollback(),
+        lambda _m: None,
+    )
+
+
+async def _label(mgmt: Client, name: str, group: str) -> None:
+    await mgmt.patch(
+        names.LIB_API_VERSION,
+        names.SVELTOS_CLUSTER_KIND,
+        name,
+        {"metadata": {"labels": {"group": group}}},
+        namespace=NAMESPACE,
+    )
+
+
+async def _wait_ready(mgmt: Client, count: int) -> None:
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        listed = await mgmt.list(names.LIB_API_VERSION, names.SVELTOS_CLUSTER_KIND, NAMESPACE)
+        if sum(bool((o.get("status") or {}).get("ready")) for o in listed.items) >= count:
+            return
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"scale: the {count} registrations did not all become Ready")
+
+
+async def run(
+    sizes: tuple[int, ...] = SIZES,
+    servers: int = SERVERS,
+    idle_window: float = IDLE_WINDOW,
+    manager_args: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Every size on a fresh fleet of ``min(size, servers)`` API servers (no controller manager:
+    nothing here needs one, and it would only add load)."""
+    results: dict[str, Any] = {"sizes": {}}
+    for count in sizes:
+        servers_n = min(count, servers)
+        async with temporary_fleet(clusters=servers_n, controller_manager=False) as fleet:
+            one = await SizeRun(fleet, count, servers_n, manager_args).run(idle_window)
+        results["sizes"][str(count)] = one
+        print(describe(one), flush=True)
+    return results
+
+
+def describe(one: dict[str, Any]) -> str:
+    lines = [
+        f"scale N={one['registrations']} on {one['servers']} API servers "
+        f"(register {one['register_seconds']}s, all Ready {one['ready_seconds']}s):"
+    ]
+    for name, phase in one["phases"].items():
+        lines.append(
+            f"  {name}: navarch {phase['navarch_seconds']}s  floor {phase['floor_seconds']}s  "
+            f"ratio {phase['ratio']}"
+        )
+    busy, idle = one["manager_busy"], one["idle"]
+    lines.append(
+        f"  manager busy: {busy['cpu_seconds']} CPU-s, peak RSS {busy['peak_rss_mib']} MiB; idle: "
+        f"{idle['cpu_percent_of_core']}% of a core, RSS {idle['rss_mib']} MiB, "
+        f"{idle['managed_requests_per_registration_per_minute']} requests/registration/min, "
+        f"managed writes/min {idle['managed_writes_per_minute']}, mgmt requests/min "
+        f"{idle['mgmt_requests_per_minute']} (writes {idle['mgmt_writes_per_minute']})"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,44 @@
+"""The scale harness at N=20 on 2 API servers, so `make bench` keeps working (not a timing test).
+
+It runs the whole harness, Navarch and the floor, on a fleet of its own, then draws the summary
+and plots from the result. The harness raises if Navarch does not converge in a phase.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bench import report, scale
+
+pytestmark = pytest.mark.integration
+
+
+async def test_the_scale_harness_runs_end_to_end_and_reports(tmp_path: Path) -> None:
+    result = await scale.run(sizes=(20,), servers=2, idle_window=5.0)
+
+    one = result["sizes"]["20"]
+    assert one["registrations"] == 20 and one["servers"] == 2
+    assert set(one["phases"]) == set(report.PHASES)
+    for phase in one["phases"].values():
+        assert phase["navarch_seconds"] > 0 and phase["floor_seconds"] > 0
+        assert phase["ratio"] == round(phase["navarch_seconds"] / phase["floor_seconds"], 2)
+    assert one["phases"]["label_move"]["registrations_moved"] == 2
+    assert one["manager_busy"]["peak_rss_mib"] > 20
+    assert one["idle"]["window_seconds"] >= 5.0
+    # at rest the manager writes nothing to the managed clusters (only the servers' own Leases)
+    assert set(one["idle"]["writes"]["managed"]) <= {"PUT leases"}
+
+    doc = {
+        "date": "2026-01-01T00:00:00+00:00",
+        "machine": {"node": "test", "cpus": 2, "python": "3.11"},
+        "benchmarks": {"scale": result, "other": {"navarch_median": 1.0, "floor_median": 0.5}},
+    }
+    summary = report.write(doc, tmp_path / "run.json", latest=False)
+    text = summary.read_text()
+    assert "| 20 | 2 | new profile (20 objects) reaches all |" in text
+    assert "| other.navarch_median | 1.0 |" in text
+    for png in ("run-scale-converge.png", "run-scale-rss.png"):
+        data = (tmp_path / png).read_bytes()
+        assert data.startswith(b"\x89PNG") and len(data) > 5000
+        assert f"]({png})" in text
