@@ -1,6 +1,8 @@
 """Run every benchmark against a temporary local fleet; print and save the results.
 
     make bench            (or: .venv/bin/python -m bench [name ...])
+    NAVARCH_BENCH_SCALE_SIZES=10,100 .venv/bin/python -m bench scale   (some sizes only; the
+                          day's results of the other sizes are kept)
 
 Benchmarks are not tests: nothing here passes or fails on time. Results go to
 bench/results/<date>-<machine>.json, with a markdown summary and plots beside it
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from typing import Any
 
@@ -74,7 +77,10 @@ async def main(selected: set[str]) -> None:
             f"{h['ratio']:.2f} (median of {h['rounds']})"
         )
     if "scale" in selected:  # last: it starts a fleet of its own for every size
-        results["scale"] = await scale.run()
+        sizes = os.environ.get("NAVARCH_BENCH_SCALE_SIZES")  # e.g. "10,100"
+        results["scale"] = await scale.run(
+            tuple(int(n) for n in sizes.split(",")) if sizes else scale.SIZES
+        )
     path = write_results(results)
     print(f"results: {path}\nsummary: {report.write(json.loads(path.read_text()), path)}")
 

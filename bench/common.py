@@ -62,6 +62,9 @@ def write_results(results: dict[str, Any]) -> Path:
     earlier: dict[str, Any] = {}
     if path.exists():  # a run of some benchmarks keeps the day's results of the others
         earlier = json.loads(path.read_text()).get("benchmarks") or {}
+    if "scale" in results and "scale" in earlier:  # and of the other sizes
+        sizes = {**(earlier["scale"].get("sizes") or {}), **results["scale"]["sizes"]}
+        results = {**results, "scale": {**results["scale"], "sizes": sizes}}
     doc = {
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"node": machine, "cpus": _cpus(), "python": platform.python_version()},

@@ -572,14 +572,10 @@ class ClusterSummaryReconciler:
         current = _feature(status, RESOURCES)
         try:
             items, sources = await self._collect(ctx)
-        except TemplateFailure as exc:  # not retried: the profile, source or cluster must change
-            await self._failed(ctx, status, str(exc), reason="TemplateError", note=self._note(ctx))
-            return None
         except ManifestError as exc:
-            failures = await self._failed(
-                ctx, status, str(exc), reason="InvalidManifest", note=self._note(ctx)
+            return await self._input_failed(
+                ctx, status, exc, "InvalidManifest", self._note(ctx), RESOURCES
             )
-            return retry(ctx.spec, failures)
         key = _key(ctx.summary)
         digest = feature_hash(ctx.spec, sources)
         note = self._note(ctx)
@@ -979,16 +975,8 @@ class ClusterSummaryReconciler:
         note = self._note(ctx)
         try:
             patches = self._patches(ctx)
-        except TemplateFailure as exc:  # not retried: the profile, source or cluster must change
-            await self._failed(
-                ctx, status, str(exc), reason="TemplateError", note=note, feature=HELM
-            )
-            return None
         except ManifestError as exc:
-            failures = await self._failed(
-                ctx, status, str(exc), reason="InvalidPatch", note=note, feature=HELM
-            )
-            return retry(ctx.spec, failures)
+            return await self._input_failed(ctx, status, exc, "InvalidPatch", note, HELM)
         digest = self._helm_hash(ctx, patches)
         if (
             current is not None
@@ -1104,16 +1092,10 @@ class ClusterSummaryReconciler:
         note = self._note(ctx)
         try:
             items, sources = await self._kustomize_items(ctx)
-        except TemplateFailure as exc:  # not retried: the profile, source or cluster must change
-            await self._failed(
-                ctx, status, str(exc), reason="TemplateError", note=note, feature=KUSTOMIZE
-            )
-            return None
         except ManifestError as exc:
-            failures = await self._failed(
-                ctx, status, str(exc), reason="InvalidKustomization", note=note, feature=KUSTOMIZE
+            return await self._input_failed(
+                ctx, status, exc, "InvalidKustomization", note, KUSTOMIZE
             )
-            return retry(ctx.spec, failures)
         digest = kustomize_hash(ctx.spec, sources)
         if (
             current is not None
@@ -1514,6 +1496,28 @@ class ClusterSummaryReconciler:
         return None
 
     # -- status ---------------------------------------------------------------------------
+
+    async def _input_failed(
+        self,
+        ctx: Context,
+        status: ClusterSummaryStatus,
+        exc: ManifestError,
+        reason: str,
+        note: str | None,
+        feature: FeatureID,
+    ) -> Requeue | None:
+        """A feature's input cannot be read, rendered or patched. A template error is not
+        retried (the profile, a source or the cluster must change); anything else is, with
+        backoff."""
+        if isinstance(exc, TemplateFailure):
+            await self._failed(
+                ctx, status, str(exc), reason="TemplateError", note=note, feature=feature
+            )
+            return None
+        failures = await self._failed(
+            ctx, status, str(exc), reason=reason, note=note, feature=feature
+        )
+        return retry(ctx.spec, failures)
 
     async def _failed(
         self,

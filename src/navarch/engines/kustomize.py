@@ -35,13 +35,13 @@ import posixpath
 import shutil
 import tarfile
 import tempfile
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from navarch.engines.resources import ManifestError, parse_documents
+from navarch.engines.singleflight import SingleFlight
 
 KubeObject = dict[str, Any]
 
@@ -186,10 +186,9 @@ class Kustomize:
     def __init__(self, kubectl: Path, workdir: Path | None = None) -> None:
         self.kubectl = kubectl
         self.workdir = workdir
-        self._built: OrderedDict[tuple[str, str, tuple[str, ...]], list[KubeObject]] = OrderedDict()
-        self._building: dict[
-            tuple[str, str, tuple[str, ...]], asyncio.Future[list[KubeObject]]
-        ] = {}
+        self._cache: SingleFlight[tuple[str, str, tuple[str, ...]], list[KubeObject]] = (
+            SingleFlight(_CACHE_SIZE)
+        )
         self.builds = 0  # subprocesses started (for tests and benchmarks)
 
     async def build(
@@ -198,31 +197,9 @@ class Kustomize:
         """The objects of the kustomization at ``path`` inside ``archive`` (deep copies are the
         caller's business: the returned list is shared with the cache and must not be changed)."""
         key = (hashlib.sha256(archive).hexdigest(), path or ".", tuple(components))
-        cached = self._built.get(key)
-        if cached is not None:
-            self._built.move_to_end(key)
-            return cached
-        pending = self._building.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[list[KubeObject]] = asyncio.get_running_loop().create_future()
-        self._building[key] = future
-        try:
-            objects = await self._build(archive, path or ".", components, where)
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
-            raise
-        finally:
-            self._building.pop(key, None)
-        future.set_result(objects)
-        self._built[key] = objects
-        while len(self._built) > _CACHE_SIZE:
-            self._built.popitem(last=False)
-        return objects
+        return await self._cache.get(
+            key, lambda: self._build(archive, path or ".", components, where)
+        )
 
     async def _build(
         self, archive: bytes, path: str, components: list[str], where: str
@@ -253,30 +230,41 @@ class Kustomize:
         return parse_documents(text, f"{where} (kustomize output of {path!r})")
 
     async def _run(self, directory: Path, tree: Path, where: str) -> str:
-        env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG",)}
-        proc = await asyncio.create_subprocess_exec(
-            str(self.kubectl),
-            "kustomize",
-            str(directory),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-            cwd=str(directory),
-        )
         try:
-            out, err = await asyncio.wait_for(proc.communicate(), timeout=BUILD_TIMEOUT)
+            code, out, err = await run_kustomize(self.kubectl, directory)
         except TimeoutError:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await proc.wait()
             raise KustomizeError(
                 f"{where}: kubectl kustomize did not finish within {BUILD_TIMEOUT:.0f}s"
             ) from None
-        if proc.returncode != 0:
+        if code != 0:
             # paths inside the archive, not the manager's temporary directory
             message = _explain(err.decode(errors="replace")).replace(f"{tree}/", "")
             raise KustomizeError(f"{where}: kustomize build failed: {message}")
         return out.decode(errors="replace")
+
+
+async def run_kustomize(kubectl: Path, directory: Path) -> tuple[int, bytes, bytes]:
+    """``kubectl kustomize directory`` as an asyncio subprocess: (exit code, stdout, stderr).
+    TimeoutError after ``BUILD_TIMEOUT``; on any exception (a timeout, a cancellation) the
+    process is killed and reaped first."""
+    env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+    proc = await asyncio.create_subprocess_exec(
+        str(kubectl),
+        "kustomize",
+        str(directory),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+        cwd=str(directory),
+    )
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout=BUILD_TIMEOUT)
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await asyncio.shield(proc.wait())
+        raise
+    return proc.returncode or 0, out, err
 
 
 def _directories(tree: Path, limit: int = 12) -> list[str]:

@@ -31,14 +31,11 @@ concurrent identical calls share one run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
-import os
 import re
 import shutil
 import tempfile
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -47,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from navarch.engines import kyaml
-from navarch.engines.kustomize import BUILD_TIMEOUT
+from navarch.engines.kustomize import BUILD_TIMEOUT, run_kustomize
 from navarch.engines.patchplan import (
     Entry,
     Item,
@@ -63,6 +60,7 @@ from navarch.engines.patchplan import (
     problem,
     to_json,
 )
+from navarch.engines.singleflight import SingleFlight
 
 if TYPE_CHECKING:
     from navarch.api.validatehealth import Patch as PatchSpec
@@ -145,8 +143,7 @@ class Patcher:
         self.kubectl = kubectl
         self.workdir = workdir
         self.runs = 0  # kubectl processes started (for tests and benchmarks)
-        self._done: OrderedDict[str, list[Outcome] | str] = OrderedDict()
-        self._running: dict[str, asyncio.Future[list[Outcome] | str]] = {}
+        self._cache: SingleFlight[str, list[Outcome] | str] = SingleFlight(_CACHE_SIZE)
 
     async def apply(
         self, objects: list[KubeObject], patches: Sequence[Patch], where: str
@@ -170,43 +167,19 @@ class Patcher:
             key = hashlib.sha256(text.encode()).hexdigest()
         except (TypeError, ValueError) as exc:
             raise PatchError(f"{where}: an object cannot be written as JSON ({exc})") from None
-        result = self._done.get(key)
-        if result is None:
-            pending = self._running.get(key)
-            if pending is not None:
-                result = await asyncio.shield(pending)
-            else:
-                result = await self._single_flight(key, objects, patches)
-        else:
-            self._done.move_to_end(key)
+        result = await self._cache.get(key, lambda: self._compute_or_error(objects, patches))
         if isinstance(result, str):
             raise PatchError(f"{where}: {result}")
         # the cached outcomes refer to the objects of the first call; equal, but not these
         return [Outcome(o.index, objects[o.index]) if o.text is None else o for o in result]
 
-    async def _single_flight(
-        self, key: str, objects: list[KubeObject], patches: Sequence[Patch]
+    async def _compute_or_error(
+        self, objects: list[KubeObject], patches: Sequence[Patch]
     ) -> list[Outcome] | str:
-        future: asyncio.Future[list[Outcome] | str] = asyncio.get_running_loop().create_future()
-        self._running[key] = future
         try:
-            result: list[Outcome] | str = await self._compute(objects, patches)
+            return await self._compute(objects, patches)
         except PatchError as exc:
-            result = str(exc)  # deterministic: cached like a success
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
-            raise
-        finally:
-            self._running.pop(key, None)
-        future.set_result(result)
-        self._done[key] = result
-        while len(self._done) > _CACHE_SIZE:
-            self._done.popitem(last=False)
-        return result
+            return str(exc)  # deterministic: cached like a success
 
     async def _compute(self, objects: list[KubeObject], patches: Sequence[Patch]) -> list[Outcome]:
         items = [i for i in (item_of(n, o) for n, o in enumerate(objects)) if i is not None]
@@ -286,29 +259,14 @@ class Patcher:
             "patches": [e.kustomize() for e in entries],
         }
         (root / "kustomization.yaml").write_text(json.dumps(kustomization))
-        env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
         self.runs += 1
-        proc = await asyncio.create_subprocess_exec(
-            str(self.kubectl),
-            "kustomize",
-            str(root),
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-            cwd=str(root),
-        )
         try:
-            out, err = await asyncio.wait_for(proc.communicate(), timeout=BUILD_TIMEOUT)
-        except BaseException as exc:
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
-            await asyncio.shield(proc.wait())
-            if isinstance(exc, TimeoutError):
-                raise PatchError(
-                    f"kubectl kustomize did not finish within {BUILD_TIMEOUT:.0f}s"
-                ) from None
-            raise
-        if proc.returncode != 0:
+            code, out, err = await run_kustomize(self.kubectl, root)
+        except TimeoutError:
+            raise PatchError(
+                f"kubectl kustomize did not finish within {BUILD_TIMEOUT:.0f}s"
+            ) from None
+        if code != 0:
             return False, _explain(err.decode(errors="replace"), root)
         return True, out.decode(errors="replace")
 

@@ -26,6 +26,7 @@ async def test_the_scale_harness_runs_end_to_end_and_reports(tmp_path: Path) -> 
     assert one["phases"]["label_move"]["registrations_moved"] == 2
     assert one["manager_busy"]["peak_rss_mib"] > 20
     assert one["idle"]["window_seconds"] >= 5.0
+    assert one["idle"]["managed_background_requests_per_minute"] >= 0
     # at rest the manager writes nothing to the managed clusters (only the servers' own Leases)
     assert set(one["idle"]["writes"]["managed"]) <= {"PUT leases"}
 

@@ -24,6 +24,7 @@ from tests.integration.controllers.test_profiles import (
     summary_feature,
     uid,
 )
+from tests.integration.controllers.test_templates import annotated_source
 from tests.integration.helpers import eventually
 from tests.kustomizetree import hello_tree, packed, source
 
@@ -202,16 +203,7 @@ end
 
 
 def lua_source(name: str, script: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {
-            "name": name,
-            "namespace": "default",
-            "annotations": {"projectsveltos.io/lua": "ok"},
-        },
-        "data": {"lua.lua": script},
-    }
+    return annotated_source(name, "projectsveltos.io/lua", "lua.lua", script)
 
 
 def lua_profile(tag: str, name: str, source_name: str) -> dict[str, Any]:

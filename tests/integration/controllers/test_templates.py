@@ -40,17 +40,18 @@ data:
 """
 
 
-def templated_source(name: str, text: str) -> dict[str, Any]:
+def annotated_source(name: str, annotation: str, key: str, text: str) -> dict[str, Any]:
+    """A policyRef ConfigMap in ``default`` marked with ``annotation`` (template, lua)."""
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "metadata": {
-            "name": name,
-            "namespace": "default",
-            "annotations": {"projectsveltos.io/template": "ok"},
-        },
-        "data": {"settings.yaml": text},
+        "metadata": {"name": name, "namespace": "default", "annotations": {annotation: "ok"}},
+        "data": {key: text},
     }
+
+
+def templated_source(name: str, text: str) -> dict[str, Any]:
+    return annotated_source(name, "projectsveltos.io/template", "settings.yaml", text)
 
 
 async def relabel(mgmt: Client, ns: str, cluster: str, labels: dict[str, str | None]) -> None:

@@ -44,10 +44,15 @@ def _index_rune(s: str, rune: int) -> int:
 
 
 def _fields(s: str) -> list[str]:
+    return _split_where(s, _go_space)
+
+
+def _split_where(s: str, test: Callable[[str], bool]) -> list[str]:
+    """The runs of ``s`` between characters for which ``test`` holds (Go's FieldsFunc)."""
     fields: list[str] = []
     current: list[str] = []
     for ch in s:
-        if _go_space(ch):
+        if test(ch):
             if current:
                 fields.append("".join(current))
                 current = []
@@ -141,19 +146,7 @@ def _index_func(s: str, fn: Any, last: bool = False) -> int:
 
 
 def _fields_func(s: str, fn: Any) -> list[str]:
-    test = _rune_predicate(fn)
-    fields: list[str] = []
-    current: list[str] = []
-    for ch in s:
-        if test(ch):
-            if current:
-                fields.append("".join(current))
-                current = []
-        else:
-            current.append(ch)
-    if current:
-        fields.append("".join(current))
-    return fields
+    return _split_where(s, _rune_predicate(fn))
 
 
 def _map(fn: Any, s: str) -> str:
