@@ -69,6 +69,7 @@ def _scale_section(scale: dict[str, Any], stem: Path) -> list[str]:
         "named after the registration. The API servers' CPU is shared, by Navarch and the floor "
         "alike.",
         "",
+        *([f"Note: {scale['note']}.", ""] if scale.get("note") else []),
         "| N | servers | phase | Navarch s | floor s | ratio |",
         "|---:|---:|---|---:|---:|---:|",
     ]
