@@ -123,30 +123,28 @@ def _scale_plots(sizes: dict[str, Any], counts: list[str], stem: Path) -> tuple[
         flo = [sizes[n]["phases"][phase]["floor_seconds"] for n in counts]
         ax.plot(xs, nav, f"-{style}", label=f"Navarch: {PHASES[phase]}")
         ax.plot(xs, flo, f"--{style}", label=f"floor: {PHASES[phase]}")
-    ax.set_xlabel("registered clusters (N)")
-    ax.set_ylabel("seconds")
-    ax.set_title("Time to converge")
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7)
-    converge = stem.parent / f"{stem.name}-scale-converge.png"
-    fig.tight_layout()
-    fig.savefig(converge, dpi=110)
-    plt.close(fig)
+    converge = _save(fig, ax, "seconds", "Time to converge", stem, "converge")
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
     ax.plot(xs, [sizes[n]["manager_busy"]["peak_rss_mib"] for n in counts], "-o", label="peak")
     ax.plot(xs, [sizes[n]["idle"]["rss_mib"] for n in counts], "-s", label="idle")
     ax.plot(xs, [150 + 0.5 * x for x in xs], ":", label="goal 150 MiB + 0.5 MiB per cluster")
+    rss = _save(fig, ax, "manager RSS (MiB)", "Manager memory", stem, "rss")
+    return converge, rss
+
+
+def _save(fig: Any, ax: Any, ylabel: str, title: str, stem: Path, name: str) -> Path:
+    """Label a plot against N and write it as ``<stem>-scale-<name>.png``."""
     ax.set_xlabel("registered clusters (N)")
-    ax.set_ylabel("manager RSS (MiB)")
-    ax.set_title("Manager memory")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=7)
-    rss = stem.parent / f"{stem.name}-scale-rss.png"
+    path = stem.parent / f"{stem.name}-scale-{name}.png"
     fig.tight_layout()
-    fig.savefig(rss, dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
-    return converge, rss
+    return path
 
 
 def _generic_section(name: str, result: dict[str, Any]) -> list[str]:
