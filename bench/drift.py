@@ -10,14 +10,22 @@ The floor, in the same run: another 50 ConfigMaps per cluster (namespace ``floor
 simplest possible repairer, one watch per cluster in this process that server-side applies the
 declared object again on any change or deletion. The same kind and number of changes are made to
 them and timed the same way. Both sets share the machine, the clusters and the timing code.
+
+Then the agent as it runs in a managed cluster (Sveltos's mode 1): the first cluster is
+annotated ``drift.navarch.io/agent: managed-cluster``, the manager installs the agent there and
+moves the ResourceSummary, and ``navarch agent --managed-cluster`` runs as its own process (what
+its Deployment runs; the fleet has no nodes). Its RSS and CPU are sampled while idle with 50
+watched objects, and ``MODE1_EDITS`` of the same changes are timed through it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
+import sys
 import time
 from typing import Any
 
@@ -28,13 +36,14 @@ from bench.manager_idle import sample
 from navarch.admin import register as reg
 from navarch.api import names
 from navarch.fleet import Fleet, managed_names
-from navarch.kube import Client, KubeObject
+from navarch.kube import Client, KubeError, KubeObject
 
 CLUSTERS = 10
 OBJECTS = 50
 EDITS = 200
 NAVARCH_NS, FLOOR_NS = "drift-bench", "floor"
 IDLE_WINDOW = 30.0
+MODE1_EDITS = 40  # changes repaired through the agent in the managed cluster
 
 
 def declared(namespace: str, i: int) -> KubeObject:
@@ -152,6 +161,75 @@ async def _tracked(mgmt: Client) -> int:
     )
 
 
+async def _managed_tracked(client: Client) -> bool:
+    try:
+        listed = await client.list(
+            names.LIB_API_VERSION, names.RESOURCE_SUMMARY_KIND, names.PROJECTSVELTOS_NAMESPACE
+        )
+    except KubeError:  # the CRD is not installed yet
+        return False
+    return any(
+        len((o.get("status") or {}).get("resourceHashes") or []) >= OBJECTS
+        and not (o.get("status") or {}).get("resourcesChanged")
+        for o in listed.items
+    )
+
+
+async def _agent_in_the_cluster(
+    fleet: Fleet,
+    mgmt: Client,
+    client: Client,
+    watcher: Watcher,
+    plan: list[tuple[int, int, bool]],
+) -> dict[str, Any]:
+    """Mode 1 on the first cluster: the manager installs the agent there and moves the
+    ResourceSummary; the agent runs as its Deployment would (`navarch agent --managed-cluster`,
+    its own process; here with the cluster's admin kubeconfig). Measured: the process's RSS and
+    CPU while idle with 50 watched objects, then the repair latency of MODE1_EDITS changes."""
+    await mgmt.patch(
+        names.LIB_API_VERSION,
+        names.SVELTOS_CLUSTER_KIND,
+        client.name,
+        {"metadata": {"annotations": {names.DRIFT_AGENT_ANNOTATION: "managed-cluster"}}},
+        namespace="bench",
+    )
+    deadline = time.monotonic() + 120
+    while not await _managed_tracked(client):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the ResourceSummary did not move to the cluster within 120 s")
+        await asyncio.sleep(0.5)
+    log_path = fleet.log_of("bench-agent")
+    with log_path.open("ab") as log:
+        agent = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "navarch",
+            "agent",
+            "--managed-cluster",
+            env={**os.environ, "KUBECONFIG": str(fleet.kubeconfig_of(client.name))},
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        while "drift agent started" not in log_path.read_text(errors="replace"):
+            if agent.returncode is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the agent did not start; see {log_path}")
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(5)  # it lists the 50 objects; nothing to wait on from outside
+        idle = await sample(psutil.Process(agent.pid), IDLE_WINDOW)
+        changes = [(0, i, delete) for _, i, delete in plan[:MODE1_EDITS]]
+        latencies = await _measure(watcher, [client], NAVARCH_NS, changes)
+    finally:
+        agent.terminate()
+        await agent.wait()
+    return {
+        "watched_objects": OBJECTS,
+        "idle": {**idle, "window_seconds": IDLE_WINDOW},
+        "changes": len(changes),
+        "repair": percentiles(latencies),
+    }
+
+
 async def run(fleet: Fleet, seed: int = 7) -> dict[str, Any]:
     clusters = managed_names(CLUSTERS)
     remote = [Client(fleet.cluster_config(name), qps=1000, burst=1000) for name in clusters]
@@ -162,6 +240,8 @@ async def run(fleet: Fleet, seed: int = 7) -> dict[str, Any]:
         await register_fleet(mgmt, fleet, clusters, {"bench": "drift"})
         manager = await start_manager(fleet)
         await wait_ready(mgmt, CLUSTERS)
+        # the same manager before any profile asks for drift detection: no agents yet
+        before = await sample(psutil.Process(manager.pid), IDLE_WINDOW)
         for client in remote:  # the floor's objects, applied directly
             await client.apply(
                 {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FLOOR_NS}}
@@ -209,6 +289,7 @@ async def run(fleet: Fleet, seed: int = 7) -> dict[str, Any]:
         await floor.close()
         # the manager with 10 agents (500 watched objects), idle: its RSS and CPU
         idle = await sample(psutil.Process(manager.pid), IDLE_WINDOW)
+        mode1 = await _agent_in_the_cluster(fleet, mgmt, remote[0], watcher, plan)
         return {
             "clusters": CLUSTERS,
             "objects": OBJECTS,
@@ -218,7 +299,15 @@ async def run(fleet: Fleet, seed: int = 7) -> dict[str, Any]:
             "floor": flo,
             "p50_ratio": round(nav["p50_ms"] / flo["p50_ms"], 2),
             "p99_ratio": round(nav["p99_ms"] / flo["p99_ms"], 2),
+            "manager_idle_without_agents": before,
             "manager_idle_with_agents": {**idle, "window_seconds": IDLE_WINDOW},
+            "per_agent_in_manager": {
+                "rss_mib": round((idle["rss_mib"] - before["rss_mib"]) / CLUSTERS, 2),
+                "cpu_percent_of_core": round(
+                    (idle["cpu_percent_of_core"] - before["cpu_percent_of_core"]) / CLUSTERS, 3
+                ),
+            },
+            "agent_in_cluster": mode1,
         }
     finally:
         await watcher.close()

@@ -6,8 +6,11 @@ arrives, so a drift is reported a few milliseconds after the API server accepted
 What it watches: for every kind that a ResourceSummary of this cluster names, one informer in the
 managed cluster restricted to objects carrying ``projectsveltos.io/reason`` (what Navarch and
 Sveltos deploy carry it), not every object of every kind. An object that loses the label leaves
-the watch as a deletion, which is drift too. A kind whose CRD does not exist yet is listed again
-with backoff by its informer until it appears.
+the watch as a deletion, which is drift too. A Helm release's objects (``chartResources``) carry
+no such label: they are watched by one informer per kind and namespace without a selector
+(``WatchKey.labelled`` False), and each informer judges only the objects it was started for.
+A kind whose CRD does not exist yet is listed again with backoff by its informer until it
+appears.
 
 How it judges (``_judge``): an object named by a ResourceSummary whose drift hash differs from
 its deployed hash, or that is gone, has drifted; objects annotated
@@ -19,8 +22,9 @@ cache is confirmed with a GET before it counts as deleted.
 
 How it reports: inside the manager's process (``baselines`` given), straight to the
 ClusterSummary controller through ``Baselines.report``, which wakes it at once. Otherwise
-``report(summary_key, drifted)``, which sets ``status.resourcesChanged`` on the ResourceSummary
-(the manager repairs and clears it); such reports are coalesced per ClusterSummary: one in flight
+``report(summary_key, drift)``, which sets the ResourceSummary's flags as Sveltos's agent does
+(``resourcesChanged``; ``helmResourcesChanged`` and ``driftedHelmCharts`` for Helm objects; the
+manager repairs and clears them); such reports are coalesced per ClusterSummary: one in flight
 at a time, the next carries everything found meanwhile.
 
 After a watch drops or the API server restarts, the informer resumes or relists; a relist
@@ -59,18 +63,40 @@ from navarch.runtime import FuncHandler, Informer
 
 _log = log.get_logger(__name__)
 
-Report = Callable[[SummaryKey, list[str]], Awaitable[None]]
-TypeKey = tuple[str, str]  # (apiVersion, kind)
+
+@dataclass(frozen=True, order=True)
+class WatchKey:
+    """One informer: a kind, with the reason label (what Navarch deployed from policyRefs and
+    kustomize) or, for a Helm release's objects (which carry no such label), in one namespace
+    ("" for cluster-scoped kinds) without it."""
+
+    api_version: str
+    kind: str
+    namespace: str = ""
+    labelled: bool = True
+
+
+@dataclass
+class Drift:
+    """What an agent in its own process reports for one ClusterSummary."""
+
+    objects: list[str]  # "Kind ns/name changed|deleted"
+    resources: bool = False  # an object of policyRefs or kustomize drifted
+    charts: list[dict[str, str]] = field(default_factory=list)  # releases with drifted objects
+
+
+Report = Callable[[SummaryKey, Drift], Awaitable[None]]
 
 
 @dataclass
 class Tracked:
     """What one ResourceSummary asks to watch."""
 
-    resources: dict[ResourceRef, TypeKey]
+    resources: dict[ResourceRef, WatchKey]
     hashes: dict[ResourceRef, str]
     patches: list[dict[str, Any]]
-    reported: bool = False  # status.resourcesChanged is already set: the manager knows
+    charts: dict[ResourceRef, dict[str, str]] = field(default_factory=dict)  # Helm objects
+    reported: bool = False  # a changed flag is already set: the manager knows
 
 
 def summary_key_of(resource_summary: KubeObject) -> SummaryKey | None:
@@ -83,26 +109,63 @@ def summary_key_of(resource_summary: KubeObject) -> SummaryKey | None:
 def tracked_of(resource_summary: KubeObject) -> Tracked:
     spec = resource_summary.get("spec") or {}
     status = resource_summary.get("status") or {}
-    resources: dict[ResourceRef, TypeKey] = {}
-    for r in [*(spec.get("resources") or []), *(spec.get("kustomizeResources") or [])]:
+    resources: dict[ResourceRef, WatchKey] = {}
+    charts: dict[ResourceRef, dict[str, str]] = {}
+
+    def track(r: dict[str, Any], labelled: bool) -> ResourceRef | None:
         if r.get("ignoreForConfigurationDrift"):
-            continue
+            return None
         ref = ref_of_resource(r)
         version = str(r.get("version") or "v1")
-        resources[ref] = (f"{ref.group}/{version}" if ref.group else version, ref.kind)
-    hashes = hashes_of(status)
+        api_version = f"{ref.group}/{version}" if ref.group else version
+        resources[ref] = (
+            WatchKey(api_version, ref.kind)
+            if labelled
+            else WatchKey(api_version, ref.kind, ref.namespace, labelled=False)
+        )
+        return ref
+
+    for r in [*(spec.get("resources") or []), *(spec.get("kustomizeResources") or [])]:
+        track(r, labelled=True)
+    for release in spec.get("chartResources") or []:
+        chart = {
+            k: str(release.get(k) or "") for k in ("chartName", "releaseName", "releaseNamespace")
+        }
+        for r in release.get("group") or []:
+            ref = track(r, labelled=False)
+            if ref is not None:
+                charts[ref] = chart
     return Tracked(
         resources=resources,
-        hashes=hashes,
+        hashes=hashes_of(status),
         patches=list(spec.get("patches") or []),
-        reported=bool(status.get("resourcesChanged")),
+        charts=charts,
+        reported=bool(
+            status.get("resourcesChanged")
+            or status.get("kustomizeResourcesChanged")
+            or status.get("helmResourcesChanged")
+        ),
     )
 
 
 @dataclass
 class _Pending:
     drifted: dict[str, None] = field(default_factory=dict)  # ordered set of descriptions
+    resources: bool = False
+    charts: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     task: asyncio.Task[None] | None = None
+
+    def take(self) -> Drift:
+        drift = Drift(list(self.drifted), self.resources, list(self.charts.values()))
+        self.drifted, self.resources, self.charts = {}, False, {}
+        return drift
+
+    def put_back(self, drift: Drift) -> None:
+        for what in drift.objects:
+            self.drifted.setdefault(what, None)
+        self.resources = self.resources or drift.resources
+        for chart in drift.charts:
+            self.charts.setdefault((chart["releaseNamespace"], chart["releaseName"]), chart)
 
 
 class DriftAgent:
@@ -124,7 +187,7 @@ class DriftAgent:
         self._baselines = baselines
         self._tracked: dict[SummaryKey, Tracked] = {}
         self._by_ref: dict[ResourceRef, set[SummaryKey]] = {}
-        self._informers: dict[TypeKey, Informer] = {}
+        self._informers: dict[WatchKey, Informer] = {}
         self._pending: dict[SummaryKey, _Pending] = {}
         self._background: set[asyncio.Task[None]] = set()  # referenced until done
         self.drifts_reported = 0
@@ -138,9 +201,9 @@ class DriftAgent:
         self._untrack(key)
         tracked = tracked_of(resource_summary)
         self._tracked[key] = tracked
-        for ref, type_key in tracked.resources.items():
+        for ref, watch in tracked.resources.items():
             self._by_ref.setdefault(ref, set()).add(key)
-            self._ensure_informer(type_key)
+            self._ensure_informer(watch)
         self._stop_unused_informers()
         self._judge_all(key)
 
@@ -153,7 +216,7 @@ class DriftAgent:
         self._stop_unused_informers()
 
     @property
-    def watched_kinds(self) -> list[TypeKey]:
+    def watched(self) -> list[WatchKey]:
         return sorted(self._informers)
 
     def _untrack(self, key: SummaryKey) -> None:
@@ -167,34 +230,39 @@ class DriftAgent:
                 if not keys:
                     del self._by_ref[ref]
 
-    def _ensure_informer(self, type_key: TypeKey) -> None:
-        if type_key in self._informers:
+    def _ensure_informer(self, watch: WatchKey) -> None:
+        if watch in self._informers:
             return
         informer = Informer(
-            self.remote, type_key[0], type_key[1], label_selector=REASON_LABEL, max_backoff=2.0
+            self.remote,
+            watch.api_version,
+            watch.kind,
+            namespace=watch.namespace or None,
+            label_selector=REASON_LABEL if watch.labelled else None,
+            max_backoff=2.0,
         )
         informer.add_handler(
             FuncHandler(
-                add=self._changed,
-                update=lambda _old, new: self._changed(new),
-                delete=self._deleted,
+                add=lambda obj: self._changed(watch, obj),
+                update=lambda _old, new: self._changed(watch, new),
+                delete=lambda obj: self._deleted(watch, obj),
             )
         )
-        self._informers[type_key] = informer
+        self._informers[watch] = informer
         informer.start()
-        self._spawn(self._after_sync(type_key, informer))
+        self._spawn(self._after_sync(watch, informer))
 
-    async def _after_sync(self, type_key: TypeKey, informer: Informer) -> None:
+    async def _after_sync(self, watch: WatchKey, informer: Informer) -> None:
         """Once a kind is listed, what is tracked but absent was deleted while unwatched."""
         await informer.wait_synced()
         for key, tracked in list(self._tracked.items()):
-            if type_key in tracked.resources.values():
+            if watch in tracked.resources.values():
                 self._judge_all(key)
 
     def _stop_unused_informers(self) -> None:
         used = {t for tracked in self._tracked.values() for t in tracked.resources.values()}
-        for type_key in [t for t in self._informers if t not in used]:
-            informer = self._informers.pop(type_key)
+        for watch in [t for t in self._informers if t not in used]:
+            informer = self._informers.pop(watch)
             informer.cancel()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -220,22 +288,28 @@ class DriftAgent:
         if key in self._tracked:
             self._judge_all(key)
 
-    def _changed(self, obj: KubeObject) -> None:
+    def _changed(self, watch: WatchKey, obj: KubeObject) -> None:
         ref = ref_of(obj)
         for key in self._by_ref.get(ref, ()):
-            self._judge(key, ref, obj)
+            if self._watched_by(key, ref) == watch:
+                self._judge(key, ref, obj)
 
-    def _deleted(self, obj: KubeObject) -> None:
+    def _deleted(self, watch: WatchKey, obj: KubeObject) -> None:
         ref = ref_of(obj)
         for key in self._by_ref.get(ref, ()):
-            self._judge(key, ref, None)
+            if self._watched_by(key, ref) == watch:
+                self._judge(key, ref, None)
+
+    def _watched_by(self, key: SummaryKey, ref: ResourceRef) -> WatchKey | None:
+        tracked = self._tracked.get(key)
+        return tracked.resources.get(ref) if tracked is not None else None
 
     def _judge_all(self, key: SummaryKey) -> None:
         tracked = self._tracked.get(key)
         if tracked is None:
             return
-        for ref, type_key in tracked.resources.items():
-            informer = self._informers.get(type_key)
+        for ref, watch in tracked.resources.items():
+            informer = self._informers.get(watch)
             if informer is None or not informer.has_synced:
                 continue  # judged once its kind is listed
             self._judge(key, ref, informer.store.get(_store_key(ref)), confirm=True)
@@ -271,9 +345,11 @@ class DriftAgent:
         tracked = self._tracked.get(key)
         if tracked is None or ref not in tracked.resources:
             return
-        api_version, kind = tracked.resources[ref]
+        watch = tracked.resources[ref]
         try:
-            obj = await self.remote.get(api_version, kind, ref.name, ref.namespace or None)
+            obj = await self.remote.get(
+                watch.api_version, watch.kind, ref.name, ref.namespace or None
+            )
         except NotFound:
             self._judge(key, ref, None)
             return
@@ -298,6 +374,11 @@ class DriftAgent:
             return  # a repair is due; the ResourceSummary it writes makes us look again
         pending = self._pending.setdefault(key, _Pending())
         pending.drifted[what] = None
+        chart = tracked.charts.get(ref) if tracked is not None else None
+        if chart is not None:
+            pending.charts.setdefault((chart["releaseNamespace"], chart["releaseName"]), chart)
+        else:
+            pending.resources = True
         if pending.task is None or pending.task.done():
             pending.task = asyncio.get_running_loop().create_task(self._send(key))
 
@@ -305,11 +386,10 @@ class DriftAgent:
         pending = self._pending[key]
         backoff = 0.05
         while pending.drifted:
-            drifted = list(pending.drifted)
-            pending.drifted.clear()
+            drift = pending.take()
             assert self._report is not None
             try:
-                await self._report(key, drifted)
+                await self._report(key, drift)
             except KubeError as exc:
                 _log.warning(
                     "cannot report drift; retrying",
@@ -317,17 +397,16 @@ class DriftAgent:
                     summary=f"{key[0]}/{key[1]}",
                     error=str(exc),
                 )
-                for what in drifted:
-                    pending.drifted.setdefault(what, None)
+                pending.put_back(drift)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
                 continue
-            self.drifts_reported += len(drifted)
+            self.drifts_reported += len(drift.objects)
             _log.info(
                 "drift detected",
                 cluster=self.cluster,
                 summary=f"{key[0]}/{key[1]}",
-                objects=", ".join(drifted),
+                objects=", ".join(drift.objects),
             )
 
 
@@ -338,21 +417,33 @@ def _store_key(ref: ResourceRef) -> str:
 AGENT_FIELD_MANAGER = "navarch-agent"
 
 
-def resource_summary_reporter(mgmt: Client, namespace_of: Callable[[SummaryKey], str]) -> Report:
-    """A report that sets ``status.resourcesChanged`` on the ResourceSummary of a summary.
+def resource_summary_reporter(
+    client: Client, locate: Callable[[SummaryKey], tuple[str, str]]
+) -> Report:
+    """A report that sets the changed flags on the ResourceSummary of a summary, as Sveltos's
+    agent does: ``resourcesChanged`` for policyRef and kustomize objects, ``helmResourcesChanged``
+    with ``driftedHelmCharts`` for a Helm release's objects.
 
-    ``namespace_of(key)`` is where that ResourceSummary lives: the cluster's namespace in the
-    management cluster (the ClusterSummary's own key), or ``projectsveltos`` in the managed one.
+    ``locate(key)`` is (namespace, name) of that ResourceSummary in ``client``'s cluster: the
+    ClusterSummary's own key in the management cluster, or ``projectsveltos`` and
+    ``<namespace>--<name>`` in the managed one.
     """
 
-    async def report(key: SummaryKey, _drifted: list[str]) -> None:
+    async def report(key: SummaryKey, drift: Drift) -> None:
+        status: dict[str, Any] = {}
+        if drift.resources:
+            status["resourcesChanged"] = True
+        if drift.charts:
+            status["helmResourcesChanged"] = True
+            status["driftedHelmCharts"] = drift.charts
+        namespace, name = locate(key)
         with contextlib.suppress(NotFound):  # the ResourceSummary is gone: nothing to repair
-            await mgmt.patch(
+            await client.patch(
                 LIB_API_VERSION,
                 RESOURCE_SUMMARY_KIND,
-                key[1],
-                {"status": {"resourcesChanged": True}},
-                namespace=namespace_of(key),
+                name,
+                {"status": status},
+                namespace=namespace,
                 subresource="status",
                 field_manager=AGENT_FIELD_MANAGER,
             )

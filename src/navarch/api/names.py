@@ -76,6 +76,12 @@ def cluster_report_name(profile_kind: str, profile: str, cluster: str) -> str:
     return f"{prefix}{profile}--sveltos--{cluster}"
 
 
+def managed_resource_summary_name(cluster_summary_namespace: str, cluster_summary: str) -> str:
+    """The ResourceSummary of a ClusterSummary in the managed cluster, where the agent runs in
+    that cluster (mode 1): ``<namespace>--<name>`` in namespace ``projectsveltos``."""
+    return f"{cluster_summary_namespace}--{cluster_summary}"
+
+
 def cluster_annotation_value(cluster_namespace: str, cluster: str) -> str:
     """The ``projectsveltos.io/clustersummary`` annotation on deployed objects."""
     return f"sveltos-{cluster_namespace}-{cluster}"

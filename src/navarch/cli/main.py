@@ -18,10 +18,14 @@ import yaml
 from navarch import __version__, log
 from navarch.admin import install as crd_install
 from navarch.admin.install import require_crds
+from navarch.agent.managed import run_in_cluster_agent
+from navarch.agent.manifests import DEFAULT_AGENT_IMAGE
 from navarch.cli import clusters, errors, local, show
 from navarch.cli import demo as demo_module
 from navarch.cli.context import Globals, management_client, management_config
 from navarch.cli.output import console, progress
+from navarch.controllers.resourcesummaries import LOCATIONS
+from navarch.kube import Client, KubeconfigError, in_cluster_config, in_pod
 from navarch.manager import ManagerOptions, run_manager
 from navarch.manager.agents import AgentSetupError, run_external_agent
 from navarch.manager.app import until_signalled
@@ -119,6 +123,18 @@ def manager(
         str,
         typer.Option(help="host:port to serve Prometheus metrics on (/metrics); empty: off."),
     ] = "",
+    drift_agent: Annotated[
+        str,
+        typer.Option(
+            help="Where drift agents run unless a SveltosCluster's drift.navarch.io/agent "
+            "annotation says otherwise: manager (inside this process; Sveltos's mode 2), "
+            "managed-cluster (a Deployment the manager installs in each managed cluster; "
+            "mode 1) or external (navarch agent processes you run).",
+        ),
+    ] = "manager",
+    agent_image: Annotated[
+        str, typer.Option(help="Image of the drift agent Deployment (managed-cluster).")
+    ] = DEFAULT_AGENT_IMAGE,
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
     """Run the controllers: clusters, sets, profiles, deployment and drift repair."""
@@ -129,6 +145,10 @@ def manager(
         raise typer.BadParameter(
             f"--metrics-bind-address {metrics_bind_address!r} is not host:port "
             "(e.g. 127.0.0.1:8080, or :8080 for every interface)"
+        )
+    if drift_agent not in LOCATIONS:
+        raise typer.BadParameter(
+            f"--drift-agent {drift_agent!r}: use one of {', '.join(LOCATIONS)}"
         )
     if not lease_duration > renew_deadline > retry_period:
         raise typer.BadParameter(
@@ -146,6 +166,8 @@ def manager(
         kube_api_qps=kube_api_qps,
         kube_api_burst=kube_api_burst,
         metrics_bind_address=metrics_bind_address,
+        drift_agent=drift_agent,
+        agent_image=agent_image,
     )
     asyncio.run(run_manager(management_config(), options))
 
@@ -153,22 +175,56 @@ def manager(
 @app.command()
 def agent(
     cluster_namespace: Annotated[
-        str, typer.Option("--cluster-namespace", help="Namespace of the SveltosCluster.")
-    ],
-    cluster_name: Annotated[str, typer.Option("--cluster-name", help="Its name.")],
+        str | None, typer.Option("--cluster-namespace", help="Namespace of the SveltosCluster.")
+    ] = None,
+    cluster_name: Annotated[str | None, typer.Option("--cluster-name", help="Its name.")] = None,
+    managed_cluster: Annotated[
+        bool,
+        typer.Option(
+            "--managed-cluster",
+            help="Run inside the managed cluster (mode 1): watch the ResourceSummaries in its "
+            "projectsveltos namespace and report drift there. Uses the pod's service account "
+            "in a pod, else the kubeconfig (KUBECONFIG, --context).",
+        ),
+    ] = False,
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
     """Run the drift agent of one cluster in its own process (instead of inside the manager).
 
-    Annotate the SveltosCluster drift.navarch.io/agent=external so the manager leaves it to
-    this process. Stops on SIGTERM or Ctrl-C.
+    With --cluster-namespace/--cluster-name it runs beside the manager: annotate the
+    SveltosCluster drift.navarch.io/agent=external so the manager leaves that cluster to this
+    process. With --managed-cluster it runs in the managed cluster itself (what the Deployment
+    the manager installs for drift.navarch.io/agent=managed-cluster runs). Stops on SIGTERM or
+    Ctrl-C.
     """
     log.configure("DEBUG" if Globals.log_level == "DEBUG" else "INFO", fmt=log_format)
+    if managed_cluster:
+        if cluster_namespace or cluster_name:
+            raise click.UsageError(
+                "--managed-cluster runs in the managed cluster itself: drop "
+                "--cluster-namespace/--cluster-name"
+            )
+        try:
+            config = in_cluster_config() if in_pod() else management_config()
+        except KubeconfigError as exc:
+            raise click.ClickException(str(exc)) from None
+
+        async def run_in_cluster() -> None:
+            async with Client(config) as client:
+                await until_signalled(run_in_cluster_agent(client))
+
+        asyncio.run(run_in_cluster())
+        return
+    if not cluster_namespace or not cluster_name:
+        raise click.UsageError(
+            "--cluster-namespace and --cluster-name are required (or --managed-cluster)"
+        )
+    namespace, name = cluster_namespace, cluster_name
 
     async def run() -> None:
         async with management_client() as mgmt:
             await require_crds(mgmt)
-            await until_signalled(run_external_agent(mgmt, cluster_namespace, cluster_name))
+            await until_signalled(run_external_agent(mgmt, namespace, name))
 
     try:
         asyncio.run(run())

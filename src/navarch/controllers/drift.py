@@ -35,6 +35,7 @@ from typing import Any
 from navarch import log
 from navarch.api import names
 from navarch.controllers.deployer import Deployed, Item, live_objects
+from navarch.controllers.resourcesummaries import Home
 from navarch.engines.drift import (
     Baselines,
     ResourceRef,
@@ -46,6 +47,7 @@ from navarch.engines.drift import (
     ref_of,
     ref_of_resource,
 )
+from navarch.engines.resources import parse_documents
 from navarch.kube import Client, KubeError, KubeObject, NotFound
 
 _log = log.get_logger(__name__)
@@ -67,11 +69,12 @@ def _resource(d: Deployed) -> dict[str, Any]:
 _FIELDS = {
     "Resources": ("resources", "resourceHashes", None),
     "Kustomize": ("kustomizeResources", "kustomizeResourceHashes", "navarch-kustomize"),
+    "Helm": ("chartResources", "helmResourceHashes", "navarch-helm"),
 }
 
 
 async def publish(
-    mgmt: Client,
+    home: Home,
     summary: KubeObject,
     cluster: tuple[str, str],
     deployed: list[Deployed],
@@ -84,16 +87,129 @@ async def publish(
     ``deployed`` are the objects just applied, with the apply response.
     """
     spec_field, status_field, manager = _FIELDS[feature]
-    meta = summary["metadata"]
-    patches = exclusion_patches(drift_exclusions)
     resources = {
         ref_of(d.live): _resource(d)
         for d in deployed
         if d.deployment_type == "Remote" and d.live is not None
     }
     hashes = new_hashes(deployed, drift_exclusions)
-    name, namespace = meta["name"], meta["namespace"]
-    await mgmt.apply(
+    status: dict[str, Any] = {
+        status_field: [{"resource": resources[r], "hash": hashes[r]} for r in sorted(hashes)]
+    }
+    if feature == "Resources":
+        status["resourcesChanged"] = False
+    await _write(
+        home,
+        summary,
+        cluster,
+        {spec_field: [resources[r] for r in sorted(resources)]},
+        status,
+        drift_exclusions,
+        manager,
+    )
+    return hashes
+
+
+@dataclass
+class ReleaseObjects:
+    """A Helm release (its helmReleaseSummaries identity) and its objects as they are now."""
+
+    chart: dict[str, str]  # chartName, releaseName, releaseNamespace
+    objects: list[KubeObject]
+
+
+async def release_objects(remote: Client, chart: dict[str, str], manifest: str) -> ReleaseObjects:
+    """The objects of a release's manifest (hooks are not in it), read from the cluster.
+
+    An object the manifest names without a namespace is in the release's namespace when its
+    kind is namespaced, as Helm installs it. One that is not there is left out: Helm did not
+    create it (a failed install keeps no baseline) or it is already gone, which the next deploy
+    settles."""
+    where = f"helm release {chart['releaseNamespace']}/{chart['releaseName']}"
+    wanted: list[tuple[str, str, str, str | None]] = []
+    for doc in parse_documents(manifest, where):
+        rt = await remote.resource(str(doc["apiVersion"]), str(doc["kind"]))
+        meta = doc.get("metadata") or {}
+        namespace = (meta.get("namespace") or chart["releaseNamespace"]) if rt.namespaced else None
+        wanted.append((rt.api_version, rt.kind, str(meta["name"]), namespace))
+
+    found = await asyncio.gather(*(_get_or_none(remote, *w) for w in wanted))
+    return ReleaseObjects(chart, [obj for obj in found if obj is not None])
+
+
+async def _get_or_none(
+    client: Client, api_version: str, kind: str, name: str, namespace: str | None
+) -> KubeObject | None:
+    try:
+        return await client.get(api_version, kind, name, namespace)
+    except NotFound:
+        return None
+
+
+async def publish_helm(
+    home: Home,
+    summary: KubeObject,
+    cluster: tuple[str, str],
+    releases: list[ReleaseObjects],
+    drift_exclusions: list[dict[str, Any]],
+) -> dict[ResourceRef, str]:
+    """The Helm part of the ResourceSummary: each release's objects (``spec.chartResources``)
+    and their hashes as they are right after Helm ran (``status.helmResourceHashes``); clears
+    ``helmResourcesChanged``. Returns the hashes."""
+    patches = exclusion_patches(drift_exclusions)
+    groups: list[dict[str, Any]] = []
+    entries: list[dict[str, Any]] = []
+    hashes: dict[ResourceRef, str] = {}
+    for release in releases:
+        chart, group = release.chart, []
+        for obj in sorted(release.objects, key=ref_of):
+            ref = ref_of(obj)
+            api_version = str(obj.get("apiVersion", ""))
+            resource: dict[str, Any] = {
+                "name": ref.name,
+                "group": ref.group,
+                "kind": ref.kind,
+                "version": api_version.rpartition("/")[2],
+            }
+            if ref.namespace:
+                resource["namespace"] = ref.namespace
+            group.append(resource)
+            hashes[ref] = drift_hash(obj, excluded_paths(patches, obj))
+            entries.append(
+                {
+                    "resource": resource,
+                    "hash": hashes[ref],
+                    "helmChartRef": f"{chart['releaseNamespace']}/{chart['releaseName']}",
+                }
+            )
+        groups.append({**chart, "group": group})
+    spec_field, status_field, manager = _FIELDS["Helm"]
+    await _write(
+        home,
+        summary,
+        cluster,
+        {spec_field: groups},
+        {status_field: entries, "helmResourcesChanged": False, "driftedHelmCharts": []},
+        drift_exclusions,
+        manager,
+    )
+    return hashes
+
+
+async def _write(
+    home: Home,
+    summary: KubeObject,
+    cluster: tuple[str, str],
+    spec: dict[str, Any],
+    status: dict[str, Any],
+    drift_exclusions: list[dict[str, Any]],
+    manager: str | None,
+) -> None:
+    """Apply one feature's part of the ResourceSummary (spec, then status) with that feature's
+    field manager, so the other features' parts stay as they are."""
+    meta = summary["metadata"]
+    name, namespace = home.name, home.namespace
+    await home.client.apply(
         {
             "apiVersion": names.LIB_API_VERSION,
             "kind": names.RESOURCE_SUMMARY_KIND,
@@ -105,21 +221,16 @@ async def publish(
                     names.CLUSTER_TYPE_LABEL: names.CLUSTER_TYPE_SVELTOS.lower(),
                 },
                 "annotations": {
-                    names.CLUSTER_SUMMARY_NAME_ANNOTATION: name,
-                    names.CLUSTER_SUMMARY_NAMESPACE_ANNOTATION: namespace,
+                    names.CLUSTER_SUMMARY_NAME_ANNOTATION: meta["name"],
+                    names.CLUSTER_SUMMARY_NAMESPACE_ANNOTATION: meta["namespace"],
                 },
             },
-            "spec": {spec_field: [resources[r] for r in sorted(resources)], "patches": patches},
+            "spec": {**spec, "patches": exclusion_patches(drift_exclusions)},
         },
         force=True,
         field_manager=manager,
     )
-    status: dict[str, Any] = {
-        status_field: [{"resource": resources[r], "hash": hashes[r]} for r in sorted(hashes)]
-    }
-    if feature == "Resources":
-        status["resourcesChanged"] = False
-    await mgmt.apply_status(
+    await home.client.apply_status(
         {
             "apiVersion": names.LIB_API_VERSION,
             "kind": names.RESOURCE_SUMMARY_KIND,
@@ -128,20 +239,30 @@ async def publish(
         },
         field_manager=f"{manager}-status" if manager else None,
     )
-    return hashes
 
 
 def published_refs(resource_summary: KubeObject | None, feature: str) -> set[ResourceRef]:
     """The refs ``feature`` last published in a ResourceSummary."""
     spec = (resource_summary or {}).get("spec") or {}
+    if feature == "Helm":
+        return set(published_charts(resource_summary))
     return {ref_of_resource(r) for r in spec.get(_FIELDS[feature][0]) or []}
 
 
-async def unpublish(mgmt: Client, summary: KubeObject) -> None:
-    meta = summary["metadata"]
+def published_charts(resource_summary: KubeObject | None) -> dict[ResourceRef, tuple[str, str]]:
+    """Each published Helm object and its release (namespace, name)."""
+    spec = (resource_summary or {}).get("spec") or {}
+    return {
+        ref_of_resource(r): (str(group.get("releaseNamespace")), str(group.get("releaseName")))
+        for group in spec.get("chartResources") or []
+        for r in group.get("group") or []
+    }
+
+
+async def unpublish(home: Home) -> None:
     with contextlib.suppress(NotFound):
-        await mgmt.delete(
-            names.LIB_API_VERSION, names.RESOURCE_SUMMARY_KIND, meta["name"], meta["namespace"]
+        await home.client.delete(
+            names.LIB_API_VERSION, names.RESOURCE_SUMMARY_KIND, home.name, home.namespace
         )
 
 
@@ -187,6 +308,46 @@ async def find_drifted(
             continue
         if drift_hash(live, excluded_paths(patches, live)) != baseline:
             drifted.append(Drifted(item, "changed", live))
+    return drifted
+
+
+async def find_drifted_releases(
+    remote: Client,
+    resource_summary: KubeObject,
+    hashes: dict[ResourceRef, str],
+    drift_exclusions: list[dict[str, Any]],
+    only: set[ResourceRef] | None = None,
+) -> dict[tuple[str, str], list[str]]:
+    """The Helm releases (namespace, name) with an object that is gone or differs from its
+    published hash, each with what drifted. ``only``: the objects an agent reported (None:
+    every published Helm object). Raises KubeError when the cluster cannot be read."""
+    patches = exclusion_patches(drift_exclusions)
+    checks: list[tuple[ResourceRef, str, tuple[str, str]]] = []
+    for group in (resource_summary.get("spec") or {}).get("chartResources") or []:
+        release = (str(group.get("releaseNamespace")), str(group.get("releaseName")))
+        for r in group.get("group") or []:
+            ref = ref_of_resource(r)
+            if (only is None or ref in only) and ref in hashes:
+                version = str(r.get("version") or "v1")
+                checks.append((ref, f"{ref.group}/{version}" if ref.group else version, release))
+
+    found = await asyncio.gather(
+        *(
+            _get_or_none(remote, api_version, ref.kind, ref.name, ref.namespace or None)
+            for ref, api_version, _ in checks
+        )
+    )
+    drifted: dict[tuple[str, str], list[str]] = {}
+    for (ref, _, release), live in zip(checks, found, strict=True):
+        if live is None:
+            how = "deleted"
+        elif ignored(live) or drift_hash(live, excluded_paths(patches, live)) == hashes[ref]:
+            continue
+        else:
+            how = "changed"
+        drifted.setdefault(release, []).append(
+            f"{ref} {how} (helm release {release[0]}/{release[1]})"
+        )
     return drifted
 
 
@@ -317,6 +478,7 @@ class _Record:
     repaired: list[str]
     refused: list[str]
     flagged: bool  # an agent in another process set resourcesChanged: clear it
+    persist: bool = True  # write the ResourceSummary's resourceHashes (Helm publishes its own)
 
 
 class DriftRecorder:
@@ -331,11 +493,11 @@ class DriftRecorder:
     def __init__(
         self,
         mgmt: Client,
-        resource_summary_of: Callable[[SummaryKey], KubeObject | None],
+        resource_summary_of: Callable[[SummaryKey], tuple[Home | None, KubeObject | None]],
         baselines: Baselines,
     ) -> None:
         self.mgmt = mgmt
-        self._resource_summary_of = resource_summary_of
+        self._resource_summary_of = resource_summary_of  # where it lives, and as last seen
         self._baselines = baselines
         self._pending: dict[SummaryKey, _Record] = {}
         self._tasks: dict[SummaryKey, asyncio.Task[None]] = {}
@@ -350,6 +512,7 @@ class DriftRecorder:
         refused: list[str],
         *,
         flagged: bool,
+        persist: bool = True,
     ) -> None:
         if key not in self._repairs:
             status = (summary.get("status") or {}).get("drift") or {}
@@ -358,12 +521,15 @@ class DriftRecorder:
         DRIFTS[cluster] += len(repaired)
         pending = self._pending.get(key)
         if pending is None:
-            self._pending[key] = _Record(summary, cluster, list(repaired), list(refused), flagged)
+            self._pending[key] = _Record(
+                summary, cluster, list(repaired), list(refused), flagged, persist
+            )
         else:
             pending.summary = summary
             pending.repaired += repaired
             pending.refused = list(refused)
             pending.flagged = pending.flagged or flagged
+            pending.persist = pending.persist or persist
         task = self._tasks.get(key)
         if task is None or task.done():
             self._tasks[key] = asyncio.get_running_loop().create_task(self._write(key))
@@ -376,7 +542,8 @@ class DriftRecorder:
         while key in self._pending:
             rec = self._pending.pop(key)
             try:
-                await self._persist_hashes(key, changed=bool(rec.refused))
+                if rec.persist:
+                    await self._persist_hashes(key, changed=bool(rec.refused))
                 if rec.repaired or rec.refused:
                     await record(
                         self.mgmt,
@@ -394,19 +561,19 @@ class DriftRecorder:
                 )
 
     async def _persist_hashes(self, key: SummaryKey, *, changed: bool) -> None:
-        resource_summary = self._resource_summary_of(key)
+        home, resource_summary = self._resource_summary_of(key)
         hashes = self._baselines.hashes(key)
-        if resource_summary is None or hashes is None:
+        if home is None or resource_summary is None or hashes is None:
             return
         resources = {
             ref_of_resource(r): r
             for r in (resource_summary.get("spec") or {}).get("resources") or []
         }
-        await self.mgmt.apply_status(
+        await home.client.apply_status(
             {
                 "apiVersion": names.LIB_API_VERSION,
                 "kind": names.RESOURCE_SUMMARY_KIND,
-                "metadata": {"name": key[1], "namespace": key[0]},
+                "metadata": {"name": home.name, "namespace": home.namespace},
                 "status": {
                     "resourcesChanged": False,
                     "resourceHashes": [

@@ -390,6 +390,7 @@ class Scope:
     forced_namespace: bool = False  # a Profile: every reference reads its own namespace
     patches: list[Patch] = field(default_factory=list)  # the profile's, for the post-renderer
     patches_digest: str = ""  # their digest (part of each release's values hash)
+    redeploy: frozenset[ReleaseKey] = frozenset()  # drifted: run Helm even if nothing changed
 
 
 class HelmFeature:
@@ -503,6 +504,7 @@ class HelmFeature:
             and existing.status == "deployed"
             and existing.has_version(version)
             and ours.get("valuesHash") == wire_hash
+            and key not in scope.redeploy
         ):
             outcome.charts.append(self._chart_record(chart, existing.app_version))
             return dict(ours)

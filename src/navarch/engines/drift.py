@@ -80,10 +80,11 @@ def ref_of_resource(resource: dict[str, Any]) -> ResourceRef:
 
 
 def hashes_of(status: dict[str, Any]) -> dict[ResourceRef, str]:
-    """A ResourceSummary status's ``resourceHashes`` and ``kustomizeResourceHashes`` by ref."""
+    """A ResourceSummary status's ``resourceHashes``, ``kustomizeResourceHashes`` and
+    ``helmResourceHashes`` by ref."""
     return {
         ref_of_resource(entry.get("resource") or {}): str(entry["hash"])
-        for field in ("resourceHashes", "kustomizeResourceHashes")
+        for field in ("resourceHashes", "kustomizeResourceHashes", "helmResourceHashes")
         for entry in status.get(field) or []
         if entry.get("hash")
     }
@@ -245,8 +246,18 @@ class Baselines:
         for listener in self._reporters:
             listener(key)
 
-    def take_suspects(self, key: SummaryKey) -> set[ResourceRef]:
-        return self._suspects.pop(key, set())
+    def take_suspects(
+        self, key: SummaryKey, within: set[ResourceRef] | None = None
+    ) -> set[ResourceRef]:
+        """The reported objects of ``key`` (only those in ``within``, when given), forgotten."""
+        if within is None:
+            return self._suspects.pop(key, set())
+        suspects = self._suspects.get(key, set())
+        taken = suspects & within
+        suspects -= taken
+        if not suspects:
+            self._suspects.pop(key, None)
+        return taken
 
     def begin(self, key: SummaryKey) -> None:
         self._retired.discard(key)

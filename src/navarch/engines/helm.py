@@ -56,6 +56,7 @@ class Release:
     status: str
     chart: str  # "<chart>-<version>"
     app_version: str = ""
+    manifest: str = field(default="", repr=False, compare=False)  # rendered, without hooks
 
     def has_version(self, version: str) -> bool:
         return self.chart.endswith(f"-{version}")
@@ -339,6 +340,7 @@ def release_of_secret(secret: dict[str, Any]) -> Release | None:
         status=str((doc.get("info") or {}).get("status", labels.get("status", ""))),
         chart=f"{meta.get('name', '')}-{meta.get('version', '')}",
         app_version=str(meta.get("appVersion", "")),
+        manifest=str(doc.get("manifest") or ""),
     )
 
 

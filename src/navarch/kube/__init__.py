@@ -1,9 +1,9 @@
 """The only door to Kubernetes API servers: connections, discovery, reads, writes and watches.
 
 Everything above this package talks to clusters through ``Client`` (one per cluster) and reads
-kubeconfigs through ``load_kubeconfig``/``parse_kubeconfig``; nothing above imports the HTTP
-library. Objects are plain JSON dicts (``KubeObject``); errors are the typed classes of
-``navarch.kube.errors``.
+kubeconfigs through ``load_kubeconfig``/``parse_kubeconfig`` (in a pod, its service account
+through ``in_cluster_config``); nothing above imports the HTTP library. Objects are plain JSON
+dicts (``KubeObject``); errors are the typed classes of ``navarch.kube.errors``.
 """
 
 from navarch.kube.client import FIELD_MANAGER, Client, ObjectList, WatchEvent
@@ -27,6 +27,7 @@ from navarch.kube.errors import (
     UnknownKind,
     Unreachable,
 )
+from navarch.kube.incluster import in_cluster_config, in_pod
 from navarch.kube.kubeconfig import (
     ClusterConfig,
     Kubeconfig,
@@ -68,6 +69,8 @@ __all__ = [
     "Unreachable",
     "WatchEvent",
     "default_kubeconfig_paths",
+    "in_cluster_config",
+    "in_pod",
     "load_kubeconfig",
     "merge_kubeconfigs",
     "object_key",

@@ -10,22 +10,36 @@ catches what no ResourceSummary event announced.
 
 Agents share ``Baselines`` with the ClusterSummary controller: they report drift through it
 (no API round trip) and never judge objects the manager is writing. A cluster whose
-SveltosCluster is annotated ``drift.navarch.io/agent: external`` gets no agent here: a
-``navarch agent`` process of its own watches it and reports through the ResourceSummary.
+cluster whose agent runs elsewhere (``ResourceSummaryHomes.location``: the SveltosCluster's
+``drift.navarch.io/agent`` annotation, else the manager's ``--drift-agent``) gets no agent here:
+with ``external`` a ``navarch agent`` process of its own watches it and reports through the
+ResourceSummary; with ``managed-cluster`` the agent Deployment that ``agent_installer`` puts in
+the managed cluster does (Sveltos's mode 1).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from navarch import log
+from navarch.admin.install import InstallError, wait_established
 from navarch.agent.drift import DriftAgent, follow, resource_summary_reporter, summary_key_of
+from navarch.agent.manifests import agent_manifests
 from navarch.api import names
 from navarch.api.sveltoscluster import SveltosClusterSpec
 from navarch.controllers.connections import ClusterConnections, ClusterKey
+from navarch.controllers.resourcesummaries import MANAGER, InstallAgent
 from navarch.controllers.sveltoscluster import ProbeFailure, kubeconfig_from_secret, secret_name_of
 from navarch.engines.drift import Baselines, SummaryKey
-from navarch.kube import Client, KubeconfigError, KubeObject, NotFound, parse_kubeconfig
+from navarch.kube import (
+    Client,
+    KubeconfigError,
+    KubeError,
+    KubeObject,
+    NotFound,
+    parse_kubeconfig,
+)
 from navarch.runtime import FuncHandler, Informer
 
 _log = log.get_logger(__name__)
@@ -47,8 +61,11 @@ class InProcessAgents:
         clusters: Informer,
         connections: ClusterConnections,
         baselines: Baselines,
+        location: Callable[[ClusterKey], str] | None = None,
     ) -> None:
         self.mgmt = mgmt
+        # where each cluster's agent runs (ResourceSummaryHomes.location): only "manager" here
+        self.location = location or self._annotated_location
         self.clusters = clusters
         self.connections = connections
         self.baselines = baselines
@@ -90,9 +107,7 @@ class InProcessAgents:
         """The running agent of ``cluster``, (re)started on its current connection."""
         connection = self.connections.get(cluster)
         agent = self._agents.get(cluster)
-        registered = self.clusters.store.get(f"{cluster[0]}/{cluster[1]}") or {}
-        annotations = (registered.get("metadata") or {}).get("annotations") or {}
-        if connection is None or annotations.get(names.DRIFT_AGENT_ANNOTATION) == "external":
+        if connection is None or self.location(cluster) != MANAGER:
             if agent is not None:
                 self._close(cluster)
             return None
@@ -108,6 +123,11 @@ class InProcessAgents:
             agent.set_summary(key, resource_summary)
         _log.info("drift agent started", cluster=agent.cluster)
         return agent
+
+    def _annotated_location(self, cluster: ClusterKey) -> str:
+        registered = self.clusters.store.get(f"{cluster[0]}/{cluster[1]}") or {}
+        annotations = (registered.get("metadata") or {}).get("annotations") or {}
+        return str(annotations.get(names.DRIFT_AGENT_ANNOTATION) or MANAGER)
 
     def _close(self, cluster: ClusterKey) -> None:
         agent = self._agents.pop(cluster, None)
@@ -128,6 +148,26 @@ class InProcessAgents:
             for agent in list(self._agents.values()):
                 await agent.close()
             self._agents.clear()
+
+
+AGENT_INSTALL_FIELD_MANAGER = "navarch-agent-install"
+
+
+def agent_installer(image: str) -> InstallAgent:
+    """Installs the drift agent in a managed cluster (Sveltos's mode 1; see
+    ``navarch.agent.manifests``): server-side apply of every object in order, waiting for the
+    ResourceSummary CRD to be served before the objects after it."""
+
+    async def install(client: Client) -> None:
+        for obj in agent_manifests(image):
+            await client.apply(obj, force=True, field_manager=AGENT_INSTALL_FIELD_MANAGER)
+            if obj["kind"] == "CustomResourceDefinition":
+                try:
+                    await wait_established(client, obj["metadata"]["name"], 30.0)
+                except InstallError as exc:
+                    raise KubeError(str(exc), cluster=client.name) from None
+
+    return install
 
 
 class AgentSetupError(Exception):
@@ -176,7 +216,7 @@ async def run_external_agent(mgmt: Client, namespace: str, cluster: str) -> None
         agent = DriftAgent(
             f"{namespace}/{cluster}",
             remote,
-            report=resource_summary_reporter(mgmt, lambda key: key[0]),
+            report=resource_summary_reporter(mgmt, lambda key: key),
         )
         resource_summaries = Informer(
             mgmt,

@@ -33,6 +33,7 @@ import yaml
 
 from navarch import log
 from navarch.admin.install import require_crds
+from navarch.agent.manifests import DEFAULT_AGENT_IMAGE
 from navarch.api import names
 from navarch.controllers.clusterset import SetReconciler
 from navarch.controllers.clustersummary import ClusterSummaryReconciler
@@ -40,6 +41,7 @@ from navarch.controllers.connections import ClusterConnections
 from navarch.controllers.drift import DRIFTS
 from navarch.controllers.helm import HelmFeature
 from navarch.controllers.profile import ProfileReconciler
+from navarch.controllers.resourcesummaries import MANAGER, ResourceSummaryHomes
 from navarch.controllers.sveltoscluster import SveltosClusterReconciler
 from navarch.engines.drift import Baselines
 from navarch.engines.helm import Helm
@@ -48,7 +50,7 @@ from navarch.engines.lua import LuaRunner
 from navarch.engines.patches import Patcher
 from navarch.kube import Client, ClusterConfig
 from navarch.manager import metrics
-from navarch.manager.agents import InProcessAgents
+from navarch.manager.agents import InProcessAgents, agent_installer
 from navarch.runtime import Informer, LeaderElector, LeadershipLost
 from navarch.toolchain import MissingBinaryError, binary_path
 
@@ -81,6 +83,10 @@ class ManagerOptions:
     kube_api_burst: int = 200
     # host:port of the Prometheus endpoint (served while leading); "" = off
     metrics_bind_address: str = ""
+    # where drift agents run unless a SveltosCluster's drift.navarch.io/agent says otherwise:
+    # manager (Sveltos's mode 2), external, or managed-cluster (mode 1, image agent_image)
+    drift_agent: str = MANAGER
+    agent_image: str = DEFAULT_AGENT_IMAGE
 
 
 async def register_management_cluster(mgmt: Client, config: ClusterConfig) -> None:
@@ -123,7 +129,17 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
     resource_summaries = Informer(mgmt, names.LIB_API_VERSION, names.RESOURCE_SUMMARY_KIND)
     connections = ClusterConnections()
     baselines = Baselines()
-    agents = InProcessAgents(mgmt, resource_summaries, clusters, connections, baselines)
+    homes = ResourceSummaryHomes(
+        mgmt,
+        resource_summaries,
+        clusters,
+        connections,
+        default_location=options.drift_agent,
+        install_agent=agent_installer(options.agent_image),
+    )
+    agents = InProcessAgents(
+        mgmt, resource_summaries, clusters, connections, baselines, homes.location
+    )
     helm_home = Path(tempfile.mkdtemp(prefix="navarch-helm-"))
     kubectl: Path | None = None
     try:
@@ -173,7 +189,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
             secrets=secrets,
             connections=connections,
             workers=options.concurrent_reconciles,
-            resource_summaries=resource_summaries,
+            homes=homes,
             baselines=baselines,
             helm=helm,
             kustomize=kustomize,
@@ -199,6 +215,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
                 group.create_task(informer.run(), name=repr(informer))
             for reconciler in reconcilers:
                 group.create_task(reconciler.run())
+            group.create_task(homes.run())
             if options.metrics_bind_address:
                 group.create_task(
                     metrics.serve(options.metrics_bind_address, lambda: _metrics(reconcilers))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ import pytest
 
 from navarch.api import names
 from navarch.kube import Client
+from tests.chartrepo import ChartRepo, chart_repo
 from tests.cli import NAVARCH, navarch_async
 from tests.integration.conftest import TestFleet
 from tests.integration.controllers.conftest import Manager, register_cluster
+from tests.integration.controllers.test_helm import greeter, helm_profile, release_of
 from tests.integration.controllers.test_profiles import (
     CONFIG,
     absent,
@@ -380,3 +383,83 @@ async def test_kustomize_objects_are_repaired_beside_policy_ref_objects(
         what="the kustomize Service recreated",
     )
     await cleanup(mgmt, profile)
+
+
+@pytest.fixture(scope="module")
+def charts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChartRepo]:
+    with chart_repo(tmp_path_factory.mktemp("charts"), [("greeter", "1.0.0")]) as served:
+        yield served
+
+
+async def test_a_helm_release_s_edited_or_deleted_object_is_repaired_by_the_release(
+    fleet: TestFleet, manager: Manager, charts: ChartRepo
+) -> None:
+    """A release's objects are published in chartResources with their hashes; an edit or a
+    deletion of one runs that release again (a new revision puts it back), and is recorded."""
+    mgmt, ns, tag = fleet.client("mgmt"), f"hdrift-{uid()}", uid()
+    profile = f"hdrift-{tag}"
+    await register_cluster(fleet, ns, "h", "cluster-3", f"{profile}={profile}")
+    remote = fleet.client("cluster-3")
+    release, config = f"g-{tag}", f"g-{tag}-config"
+    await mgmt.apply(
+        helm_profile(
+            profile,
+            {profile: profile},
+            [greeter(charts, release, "1.0.0", values="greeting: declared\n")],
+            syncMode="ContinuousWithDriftDetection",
+        )
+    )
+    summary = f"{profile}-sveltos-h"
+
+    async def helm_published() -> dict[str, Any] | None:
+        found = await get_or_none(mgmt, names.LIB_API_VERSION, "ResourceSummary", summary, ns)
+        status = (found or {}).get("status") or {}
+        ready = status.get("helmResourceHashes") and not status.get("helmResourcesChanged")
+        return found if ready else None
+
+    rs = await eventually(helm_published, timeout=90, what="the release's objects published")
+    [group] = rs["spec"]["chartResources"]
+    assert (group["chartName"], group["releaseName"], group["releaseNamespace"]) == (
+        "local/greeter",
+        release,
+        "apps",
+    )
+    assert [(r["kind"], r["namespace"], r["name"]) for r in group["group"]] == [
+        ("ConfigMap", "apps", config)
+    ]
+    [entry] = rs["status"]["helmResourceHashes"]
+    assert entry["helmChartRef"] == f"apps/{release}" and entry["hash"].startswith("sha256:")
+    declared = (await present(remote, config, "apps") or {}).get("data")
+    assert declared and declared["greeting"] == "declared"
+    installed = await release_of(fleet, "cluster-3", release)
+    assert installed is not None
+
+    async def declared_again() -> bool:
+        found = await present(remote, config, "apps")
+        return bool(found and found.get("data") == declared)
+
+    await remote.patch("v1", "ConfigMap", config, {"data": {"greeting": "x"}}, namespace="apps")
+    await eventually(declared_again, timeout=60, what="edited release object restored")
+    repaired = await release_of(fleet, "cluster-3", release)
+    assert repaired is not None and repaired.revision > installed.revision  # by Helm
+    await remote.delete("v1", "ConfigMap", config, "apps")
+    await eventually(declared_again, timeout=60, what="deleted release object recreated")
+    record = await eventually(
+        lambda: _repairs_at_least(mgmt, ns, summary, 2), what="helm drift recorded"
+    )
+    assert record["objects"] == [f"ConfigMap apps/{config} deleted (helm release apps/{release})"]
+    events = await mgmt.list("v1", "Event", ns)
+    assert any(
+        e["reason"] == "DriftRepaired" and f"ConfigMap apps/{config} changed" in e["message"]
+        for e in events.items
+        if e["involvedObject"]["name"] == summary
+    )
+    # the release's own writes during the repair are not drift: no further revisions
+    settled = await eventually(helm_published, what="report cleared")
+    before = await release_of(fleet, "cluster-3", release)
+    await asyncio.sleep(2)  # a window in which nothing may happen: no condition to wait for
+    after = await release_of(fleet, "cluster-3", release)
+    assert before is not None and after is not None and after.revision == before.revision
+    assert settled["spec"]["chartResources"] == rs["spec"]["chartResources"]
+    await cleanup(mgmt, profile)
+    await eventually(lambda: absent(remote, config, "apps"), timeout=60, what="uninstalled")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from navarch.controllers.deployer import keep_live_values
-from navarch.controllers.drift import RepairGuard
+from navarch.controllers.drift import RepairGuard, published_charts, published_refs
+from navarch.engines.drift import ResourceRef
 
 
 def test_excluded_paths_keep_the_live_value() -> None:
@@ -27,3 +28,29 @@ def test_a_fight_is_refused_after_the_limit_and_allowed_after_the_window() -> No
     assert guard.allow(key, "ConfigMap d/a", now=RepairGuard.WINDOW + 5.0)
     guard.forget(key)
     assert guard.allow(key, "ConfigMap d/a", now=RepairGuard.WINDOW + 5.5)
+
+
+def test_published_helm_objects_are_found_with_their_release() -> None:
+    rs = {
+        "spec": {
+            "resources": [{"kind": "ConfigMap", "namespace": "d", "name": "raw"}],
+            "chartResources": [
+                {
+                    "chartName": "repo/web",
+                    "releaseName": "web",
+                    "releaseNamespace": "apps",
+                    "group": [
+                        {"kind": "Deployment", "group": "apps", "namespace": "apps", "name": "w"},
+                        {"kind": "ClusterRole", "group": "rbac.authorization.k8s.io", "name": "r"},
+                    ],
+                },
+                {"chartName": "repo/empty", "releaseName": "e", "releaseNamespace": "x"},
+            ],
+        }
+    }
+    deployment = ResourceRef("apps", "Deployment", "apps", "w")
+    role = ResourceRef("rbac.authorization.k8s.io", "ClusterRole", "", "r")
+    assert published_charts(rs) == {deployment: ("apps", "web"), role: ("apps", "web")}
+    assert published_refs(rs, "Helm") == {deployment, role}
+    assert published_refs(rs, "Resources") == {ResourceRef("", "ConfigMap", "d", "raw")}
+    assert published_refs(None, "Helm") == set()

@@ -156,3 +156,18 @@ def test_in_process_reports_wake_the_controller_and_are_taken_once() -> None:
     baselines.report(key, [a])
     baselines.retire(key)  # withdrawn: pending reports are dropped
     assert baselines.take_suspects(key) == set()
+
+
+def test_suspects_can_be_taken_for_one_feature_and_the_rest_left() -> None:
+    baselines, key = Baselines(), ("ns", "summary")
+    raw, chart = ResourceRef("", "ConfigMap", "d", "raw"), ResourceRef("", "ConfigMap", "a", "c")
+    baselines.report(key, [raw, chart])
+    assert baselines.take_suspects(key, {chart}) == {chart}  # the Helm feature's
+    assert baselines.take_suspects(key, {chart}) == set()
+    assert baselines.take_suspects(key) == {raw}  # the rest, for the others
+
+
+def test_helm_hashes_are_baselines_too() -> None:
+    entry = {"resource": {"kind": "ConfigMap", "namespace": "a", "name": "c"}, "hash": "sha256:h"}
+    status = {"helmResourceHashes": [{**entry, "helmChartRef": "a/r"}]}
+    assert hashes_of(status) == {ResourceRef("", "ConfigMap", "a", "c"): "sha256:h"}

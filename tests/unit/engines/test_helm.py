@@ -69,15 +69,17 @@ def test_a_release_is_read_from_helms_storage_secret() -> None:
         "version": 3,
         "info": {"status": "deployed"},
         "chart": {"metadata": {"name": "greeter", "version": "1.1.0", "appVersion": "2.0"}},
+        "manifest": "---\n# Source: greeter/templates/cm.yaml\nkind: ConfigMap\n",
     }
     encoded = base64.b64encode(gzip.compress(json.dumps(doc).encode())).decode()
     secret = {
         "metadata": {"labels": {"owner": "helm", "name": "web", "version": "3"}},
         "data": {"release": base64.b64encode(encoded.encode()).decode()},
     }
-    assert release_of_secret(secret) == Release(
-        "web", "apps", 3, "deployed", "greeter-1.1.0", "2.0"
-    )
+    release = release_of_secret(secret)
+    assert release == Release("web", "apps", 3, "deployed", "greeter-1.1.0", "2.0")
+    assert release is not None and release.manifest == doc["manifest"]  # what drift watches
+    assert "manifest" not in repr(release)
     assert release_of_secret({"metadata": {"labels": {"owner": "someone"}}, "data": {}}) is None
     broken = {"metadata": {"labels": {"owner": "helm"}}, "data": {"release": "bm90IGd6aXA="}}
     assert release_of_secret(broken) is None
