@@ -135,6 +135,13 @@ def manager(
     agent_image: Annotated[
         str, typer.Option(help="Image of the drift agent Deployment (managed-cluster).")
     ] = DEFAULT_AGENT_IMAGE,
+    lua_methods: Annotated[
+        str,
+        typer.Option(
+            help="Name of a ConfigMap in namespace projectsveltos whose values (Lua code, in "
+            "key order) run before every Lua script, as Sveltos's --lua-methods.",
+        ),
+    ] = "",
     log_format: Annotated[str, typer.Option(help="text or json.")] = "text",
 ) -> None:
     """Run the controllers: clusters, sets, profiles, deployment and drift repair."""
@@ -168,6 +175,7 @@ def manager(
         metrics_bind_address=metrics_bind_address,
         drift_agent=drift_agent,
         agent_image=agent_image,
+        lua_methods=lua_methods,
     )
     asyncio.run(run_manager(management_config(), options))
 

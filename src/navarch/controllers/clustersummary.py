@@ -37,7 +37,7 @@ from typing import Any, Final
 from navarch import log
 from navarch.api import names
 from navarch.api.clustersummary import ClusterSummaryStatus, FeatureStatus, FeatureSummary
-from navarch.api.profile import PolicyRef, Spec
+from navarch.api.profile import PolicyRef, Spec, TemplateResourceRef
 from navarch.api.validatehealth import FeatureID
 from navarch.controllers import clusterconfiguration, drift
 from navarch.controllers import patches as profile_patches
@@ -46,6 +46,7 @@ from navarch.controllers.deployer import (
     Deployed,
     Item,
     KeptPaths,
+    ObjectId,
     PlannedAction,
     deploy,
     gvk_of,
@@ -69,6 +70,7 @@ from navarch.controllers.kustomize import collect as collect_kustomize
 from navarch.controllers.kustomize import feature_hash as kustomize_hash
 from navarch.controllers.profile import provisioned
 from navarch.controllers.resourcesummaries import Home, ResourceSummaryHomes
+from navarch.controllers.templaterefs import TemplateRefWatches, cached_kind
 from navarch.controllers.templates import Renderer, TemplateFailure
 from navarch.engines.drift import (
     Baselines,
@@ -281,6 +283,13 @@ def _source_index(summary: KubeObject) -> list[str]:
     return found
 
 
+def _template_refs(summary: KubeObject) -> tuple[str, list[TemplateResourceRef]] | None:
+    ctx = context_of(summary)
+    if ctx is None:
+        return None
+    return ctx.cluster_namespace, list(ctx.spec.template_resource_refs or [])
+
+
 def values_namespace(namespace: str | None, ctx: Context) -> str:
     """Where a valuesFrom reference points: a Profile only reads its own namespace."""
     if ctx.profile_kind == names.PROFILE_KIND:
@@ -345,10 +354,13 @@ class ClusterSummaryReconciler:
         kustomize: Kustomize | None = None,
         patcher: Patcher | None = None,
         lua: LuaRunner | None = None,
+        lua_methods: str = "",
     ) -> None:
         self.mgmt = mgmt
         self.patcher = patcher  # None: a profile with patches fails with a clear message
         self.lua = lua  # None: a policyRef marked projectsveltos.io/lua fails likewise
+        # --lua-methods: a ConfigMap of projectsveltos whose values go before every Lua script
+        self.lua_methods = lua_methods
         self.helm = helm  # None: helmCharts are reported as not supported
         self.kustomize = kustomize  # None: kustomizationRefs are reported as not supported
         # drift detection: where the ResourceSummaries live (and their caches), and the
@@ -361,6 +373,9 @@ class ClusterSummaryReconciler:
         # and one set of baselines per ClusterSummary)
         self._feature_refs: dict[SummaryKey, dict[str, set[ResourceRef]]] = {}
         self._recheck: set[SummaryKey] = set()
+        # per (summary, feature): every object that may exist from it, when this process knows
+        # (it wrote them all since it started); a deploy writing a superset needs no stale scan
+        self._written: dict[tuple[SummaryKey, str], frozenset[tuple[str, ObjectId]]] = {}
         self._helm_recheck: set[SummaryKey] = set()  # Helm objects could not be read: all again
         self._helm_unpublished: set[SummaryKey] = set()  # Helm ran; its objects not published
         self.recorder: drift.DriftRecorder | None = None
@@ -399,6 +414,9 @@ class ClusterSummaryReconciler:
                 )
             )
         summaries.store.add_indexer("source", _source_index)
+        self.template_refs = TemplateRefWatches(
+            mgmt, summaries, _template_refs, lambda s: self.controller.queue.add(_key(s))
+        )
         summaries.store.add_indexer("cluster", _cluster_index)
         summaries.store.add_indexer("depends", _depends_index)
         summaries.add_handler(
@@ -452,6 +470,15 @@ class ClusterSummaryReconciler:
 
     def _source_changed(self, kind: str, obj: KubeObject) -> None:
         meta = obj.get("metadata") or {}
+        if (
+            kind == "ConfigMap"
+            and self.lua_methods
+            and (meta.get("namespace"), meta.get("name"))
+            == (names.PROJECTSVELTOS_NAMESPACE, self.lua_methods)
+        ):  # the Lua methods: every summary looks again (those without Lua change nothing)
+            for summary in self.summaries.store.list():
+                self.controller.queue.add(_key(summary))
+            return
         for summary in self.summaries.store.by_index(
             "source", f"{kind}/{meta.get('namespace')}/{meta.get('name')}"
         ):
@@ -480,7 +507,10 @@ class ClusterSummaryReconciler:
             self._cluster_changed(new)
 
     async def run(self) -> None:
-        await self.controller.run()
+        try:
+            await self.controller.run()
+        finally:
+            await self.template_refs.close()
 
     # -- reconcile ------------------------------------------------------------------------
 
@@ -687,6 +717,8 @@ class ClusterSummaryReconciler:
             )
         clients = {"Remote": remote, "Local": self.mgmt}
         restrict = ctx.cluster_namespace if ctx.profile_kind == names.PROFILE_KIND else None
+        written = (_key(ctx.summary), feature)
+        known = self._written.pop(written, None)  # an exception below leaves nothing known
         outcome = await deploy(
             clients,
             items,
@@ -696,10 +728,13 @@ class ClusterSummaryReconciler:
             restrict_local_namespace=restrict,
             kept_paths=_kept_paths(ctx.spec) if self._drift_detection(ctx) else None,
         )
+        applied = frozenset((d.deployment_type, d.id) for d in outcome.deployed)
         for old_owner in outcome.takeovers:
             await self._invalidate_old_owner(old_owner, ctx)
         problems = outcome.conflicts + outcome.errors
         if problems:
+            if known is not None:  # what may exist now: what did, and what was just applied
+                self._written[written] = known | applied
             reason = "Conflict" if outcome.conflicts and not outcome.errors else "DeployError"
             message = "; ".join(problems)
             failures = await self._failed(
@@ -717,8 +752,10 @@ class ClusterSummaryReconciler:
         keep = {d.id for d in outcome.deployed}
         stale_errors: list[str] = []
         # Only kinds recorded before this write can hold stale objects: every kind is recorded
-        # (write-ahead, above) before anything of it is deployed. A first deploy lists nothing.
-        for client in clients.values() if previous_gvks else ():
+        # (write-ahead, above) before anything of it is deployed. A first deploy lists nothing,
+        # and neither does one that wrote a superset of what this process knows exists.
+        scan = previous_gvks and (known is None or not known <= applied)
+        for client in clients.values() if scan else ():
             _, errors = await remove_stale(client, previous_gvks, ctx.owner, feature, keep)
             stale_errors += errors
         if stale_errors:
@@ -732,6 +769,7 @@ class ClusterSummaryReconciler:
                 feature=feature,
             )
             return retry(ctx.spec, failures), None
+        self._written[written] = applied
         await self._record(ctx, feature, outcome.deployed)
         baselines: dict[ResourceRef, str] | None = None
         if self._drift_detection(ctx):
@@ -1498,20 +1536,36 @@ class ClusterSummaryReconciler:
             raise ManifestError(f"{where} is marked {LUA_ANNOTATION}, but Lua cannot run here")
         documents: list[KubeObject] = []
         texts: list[str] = []
+        prelude = self._lua_prelude()
         for key, script in sorted(text_data(source).items()):
             name = f"{where} key {key!r}"
             try:
-                text = await instantiate_lua(self.lua, script, ctx.mgmt_resources or {}, name=name)
+                text = await instantiate_lua(
+                    self.lua, script, ctx.mgmt_resources or {}, name=name, prelude=prelude
+                )
             except LuaError as exc:
                 raise LuaFailure(str(exc)) from None
             texts.append(text)
             documents += parse_documents(text, f"{name} (Lua output)")
         return documents, hashlib.sha256("\n---\n".join(texts).encode()).hexdigest()
 
+    def _lua_prelude(self) -> str:
+        """The ``--lua-methods`` ConfigMap's values (in key order), run before every script."""
+        if not self.lua_methods:
+            return ""
+        namespace = names.PROJECTSVELTOS_NAMESPACE
+        methods = self.configmaps.store.get(f"{namespace}/{self.lua_methods}")
+        if methods is None:
+            raise ManifestError(
+                f"the Lua methods ConfigMap {namespace}/{self.lua_methods} (--lua-methods) does "
+                "not exist: create it, or start the manager without --lua-methods"
+            )
+        return "\n".join(text for _, text in sorted(text_data(methods).items()))
+
     async def _mgmt_resources(self, ctx: Context) -> dict[str, KubeObject]:
         """The templateResourceRefs objects by identifier (names may be templates over
-        .Cluster). ConfigMaps and Secrets come from the caches (and their changes re-trigger
-        the summary); other kinds are read at each reconcile."""
+        .Cluster), from the caches: the manager's for ConfigMaps and Secrets, one watch per
+        other kind (``TemplateRefWatches``); a change of any re-triggers the summary."""
         renderer = Renderer(
             self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}"),
             ctx.summary["metadata"]["name"],
@@ -1525,13 +1579,16 @@ class ClusterSummaryReconciler:
             namespace = namespace or ctx.cluster_namespace
             api_version, kind = res.api_version or "v1", res.kind or ""
             obj: KubeObject | None
-            if api_version == "v1" and kind in ("ConfigMap", "Secret"):
+            if cached_kind(api_version, kind):
                 obj = self._read_source(kind, namespace, name)
             else:
                 try:
-                    obj = await self.mgmt.get(api_version, kind, name, namespace or None)
-                except NotFound:
-                    obj = None
+                    obj = self.template_refs.cached(api_version, kind, namespace, name)
+                except LookupError:  # its watch has not listed yet: ask the server
+                    try:
+                        obj = await self.mgmt.get(api_version, kind, name, namespace or None)
+                    except NotFound:
+                        obj = None
             if obj is None:
                 if ref.optional:
                     continue
@@ -1759,6 +1816,8 @@ class ClusterSummaryReconciler:
         self._recheck.discard(_key(ctx.summary))
         self._helm_recheck.discard(_key(ctx.summary))
         self._helm_unpublished.discard(_key(ctx.summary))
+        for feature in (RESOURCES, KUSTOMIZE):
+            self._written.pop((_key(ctx.summary), feature), None)
         self._feature_refs.pop(_key(ctx.summary), None)
         if self.recorder is not None:
             self.recorder.forget(_key(ctx.summary))

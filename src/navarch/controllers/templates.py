@@ -30,6 +30,11 @@ class TemplateFailure(ManifestError, ValuesError):
     """A template that does not render for this cluster; the message names it."""
 
 
+def is_template(text: str) -> bool:
+    """Whether a name, path or text holds a template action (else it is used as it is)."""
+    return "{{" in text
+
+
 def is_templated(source: KubeObject) -> bool:
     annotations = (source.get("metadata") or {}).get("annotations") or {}
     return TEMPLATE_ANNOTATION in annotations
@@ -54,7 +59,7 @@ class Renderer:
     def render(self, text: str, where: str) -> str:
         """``text`` rendered with ``.Cluster`` and ``.MgmtResources``; TemplateFailure names
         ``where``. Each rendering gets its own copy of the resources (setField changes them)."""
-        if "{{" not in text:
+        if not is_template(text):
             return text
         resources = go_data(self.mgmt_resources)  # a fresh copy: setField changes it
         root = {"Cluster": self.cluster, "MgmtResources": resources}

@@ -87,6 +87,8 @@ class ManagerOptions:
     # manager (Sveltos's mode 2), external, or managed-cluster (mode 1, image agent_image)
     drift_agent: str = MANAGER
     agent_image: str = DEFAULT_AGENT_IMAGE
+    # --lua-methods: name of a ConfigMap in projectsveltos with Lua code run before every script
+    lua_methods: str = ""
 
 
 async def register_management_cluster(mgmt: Client, config: ClusterConfig) -> None:
@@ -195,6 +197,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
             kustomize=kustomize,
             patcher=patcher,
             lua=lua,
+            lua_methods=options.lua_methods,
         ),
         agents,
     ]

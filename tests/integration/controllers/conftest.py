@@ -34,6 +34,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# the shared manager runs with --lua-methods: Lua code of this ConfigMap precedes every script
+NAMESPACE = "projectsveltos"
+LUA_METHODS = "navarch-test-lua-methods"
+LUA_GREETING = 'function greeting(name)\n  return "%s " .. name\nend\n'
+
+
 @dataclass
 class Manager:
     log: Path
@@ -57,6 +63,8 @@ class Manager:
                 PROBE_INTERVAL,
                 "--metrics-bind-address",
                 f"127.0.0.1:{self.metrics_port}",
+                "--lua-methods",
+                LUA_METHODS,
                 stdout=out,
                 stderr=out,
                 env=self.env,
@@ -83,6 +91,16 @@ async def manager(
     for _ in range(2):  # installing twice changes nothing
         installed = await navarch_async("--context", "mgmt", "install", env=env)
         assert installed.code == 0, installed.stderr
+    mgmt = fleet.client("mgmt")
+    await mgmt.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
+    await mgmt.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": LUA_METHODS, "namespace": NAMESPACE},
+            "data": {"greeting.lua": LUA_GREETING % "hello"},
+        }
+    )
     handle = Manager(tmp_path_factory.mktemp("manager") / "manager.log", env)
     try:
         await handle.start()

@@ -12,7 +12,13 @@ import pytest
 
 from tests.chartrepo import ChartRepo, chart_repo
 from tests.integration.conftest import TestFleet
-from tests.integration.controllers.conftest import Manager, register_cluster
+from tests.integration.controllers.conftest import (
+    LUA_GREETING,
+    LUA_METHODS,
+    NAMESPACE,
+    Manager,
+    register_cluster,
+)
 from tests.integration.controllers.test_helm import greeter
 from tests.integration.controllers.test_kustomize import get
 from tests.integration.controllers.test_profiles import (
@@ -264,3 +270,47 @@ async def test_a_lua_policy_ref_deploys_what_it_returns_and_a_runaway_script_is_
     await mgmt.apply(teams)
     await eventually(lambda: present(remote, "team-green", "default"), timeout=60, what="rerun")
     await cleanup(mgmt, f"lua-{tag}", f"spin-{tag}")
+
+
+async def test_lua_methods_run_before_every_script_and_a_change_reruns_it(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    """--lua-methods: the ConfigMap's functions can be called from any Lua policyRef; when it
+    changes, what the scripts return is computed again."""
+    mgmt, ns, tag = fleet.client("mgmt"), f"luam-{uid()}", uid()
+    await register_cluster(fleet, ns, "m", "cluster-2", f"lua={tag}")
+    remote = fleet.client("cluster-2")
+    await mgmt.apply(cm(f"teams-{tag}", "default", names="red"))
+    script = f"""local json = require("json")
+function evaluate()
+  local cm = {{apiVersion = "v1", kind = "ConfigMap",
+              metadata = {{name = "greeted-{tag}", namespace = "default"}},
+              data = {{text = greeting(resources["teams"].data.names)}}}}
+  return {{resources = json.toYAML(cm)}}
+end
+"""
+    await mgmt.apply(lua_source(f"greet-{tag}", script))
+    await mgmt.apply(lua_profile(tag, f"greet-{tag}", f"greet-{tag}"))
+
+    async def text() -> str | None:
+        found = await present(remote, f"greeted-{tag}", "default")
+        return str(found["data"]["text"]) if found else None
+
+    assert await eventually(text, timeout=60, what="the helper's result") == "hello red"
+    methods = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": LUA_METHODS, "namespace": NAMESPACE},
+        "data": {"greeting.lua": LUA_GREETING % "hi"},
+    }
+    try:
+        await mgmt.apply(methods)
+
+        async def greeted_again() -> bool:
+            return await text() == "hi red"
+
+        await eventually(greeted_again, timeout=60, what="the scripts run again")
+    finally:
+        methods["data"] = {"greeting.lua": LUA_GREETING % "hello"}
+        await mgmt.apply(methods)
+    await cleanup(mgmt, f"greet-{tag}")

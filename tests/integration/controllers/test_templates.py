@@ -256,3 +256,60 @@ async def test_values_from_mgmt_resources_and_a_changed_secret_redeploys(
         what="upgraded after the Secret changed",
     )
     await cleanup(mgmt, f"tplm-{tag}")
+
+
+async def test_a_referenced_object_of_another_kind_is_watched_and_redeploys(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    """templateResourceRefs to a kind other than ConfigMap/Secret (here a ServiceAccount of the
+    management cluster): the manager watches the kind, so a change in a watched field
+    re-renders at once, without waiting for anything else to reconcile the summary."""
+    mgmt, ns, tag = fleet.client("mgmt"), f"tplw-{uid()}", uid()
+    await register_cluster(fleet, ns, "w", "cluster-3", f"tplw={tag}")
+    remote = fleet.client("cluster-3")
+    account = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": f"owner-{tag}", "namespace": ns, "labels": {"team": "red"}},
+    }
+    await mgmt.apply(account)
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: owned-{{ .Cluster.metadata.name }}\n"
+        "  namespace: default\ndata:\n  team: '{{ .MgmtResources.owner.metadata.labels.team }}'\n"
+    )
+    await mgmt.apply(templated_source(f"tplw-{tag}", text))
+    await mgmt.apply(
+        {
+            "apiVersion": CONFIG,
+            "kind": "ClusterProfile",
+            "metadata": {"name": f"tplw-{tag}"},
+            "spec": {
+                "clusterSelector": {"matchLabels": {"tplw": tag}},
+                "templateResourceRefs": [
+                    {
+                        "resource": {
+                            "apiVersion": "v1",
+                            "kind": "ServiceAccount",
+                            "name": f"owner-{tag}",
+                        },
+                        "identifier": "owner",
+                        "watchFields": ["metadata.labels"],
+                    }
+                ],
+                "policyRefs": [
+                    {"kind": "ConfigMap", "namespace": "default", "name": f"tplw-{tag}"}
+                ],
+            },
+        }
+    )
+
+    async def team() -> str | None:
+        obj = await present(remote, "owned-w", "default")
+        return (obj or {}).get("data", {}).get("team")
+
+    assert await eventually(team, timeout=60, what="rendered from the ServiceAccount") == "red"
+    account["metadata"]["labels"] = {"team": "blue"}
+    await mgmt.apply(account)
+    await eventually(lambda: _equal(team(), "blue"), timeout=30, what="re-rendered at once")
+    assert "watching templateResourceRefs" in manager.log_text()
+    await cleanup(mgmt, f"tplw-{tag}")
