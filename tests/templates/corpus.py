@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.templates.corpus_crypto import crypto_cases
+from tests.templates.corpus_time import time_cases
+from tests.templates.corpus_toml import toml_cases
+
 DATA: dict[str, Any] = {
     "str": "hello",
     "empty": "",
@@ -634,6 +638,9 @@ SVELTOS: list[tuple[str, str]] = [
     ),
     ("sv-trunc-name", "{{ .Cluster.metadata.name | trunc 4 }}"),
     ("sv-sha", "{{ .Cluster.metadata.name | sha256sum | trunc 8 }}"),
+    # YAML 1.1 booleans as go-yaml v2 reads them (y and n too), in flow and block style
+    ("sv-yaml11-bools", '{{ fromYaml "a: [x, y, n, yes, off, On]\\nb: Y" | toJson }}'),
+    ("sv-yaml11-roundtrip", '{{ dict "k" "y" "l" "n" | toYaml | fromYaml | toJson }}'),
 ]
 
 
@@ -643,6 +650,8 @@ def cases() -> list[Case]:
         out.append((id_, template, DATA, "error"))
     for id_, template in MISSINGKEY_DEFAULT:
         out.append((id_, template, DATA, "default"))
+    out += time_cases()  # date functions, time values, semver objects (corpus_time.py)
+    out += crypto_cases() + toml_cases()  # corpus_crypto.py, corpus_toml.py
     return out
 
 

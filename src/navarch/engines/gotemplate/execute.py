@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from navarch.engines.gotemplate.funcs import FuncError, GoFunc
+from navarch.engines.gotemplate.goobject import NAMED_KINDS, GoValue, can_be_nil, int_constant
+from navarch.engines.gotemplate.gostruct import GoStruct
 from navarch.engines.gotemplate.parse import (
     ActionNode,
     BoolNode,
@@ -413,6 +415,8 @@ class Executor:
             if self.options.missing_key == "error":
                 raise self.fail(f'nil data; no entry for key "{name}" (at {full})', node)
             return INVALID
+        if isinstance(receiver, GoValue):
+            return self.eval_go_method(dot, name, node, args, final, receiver, full)
         if isinstance(receiver, dict):
             if len(args) > 1 or final is not _MISSING:
                 raise self.fail(f"{name} is not a method but has arguments", node)
@@ -426,11 +430,45 @@ class Executor:
                 )
             # "zero": the map's zero value, a nil interface; "default"/"invalid": no value
             return None if self.options.missing_key == "zero" else INVALID
+        if isinstance(receiver, GoStruct):
+            try:
+                value = receiver.go_field(name)
+            except KeyError:
+                pass
+            else:
+                if len(args) > 1 or final is not _MISSING:
+                    raise self.fail(f"{name} has arguments but cannot be invoked as function", node)
+                return value
         if receiver is None:
             raise self.fail(f"nil pointer evaluating interface {{}}.{name} (at {full})", node)
         raise self.fail(
             f"can't evaluate field {name} in type {go_type(receiver)} (at {full})", node
         )
+
+    def eval_go_method(
+        self,
+        dot: Any,
+        name: str,
+        node: Node,
+        args: list[Node],
+        final: Any,
+        receiver: GoValue,
+        full: str,
+    ) -> Any:
+        """``.Name`` on a Go value of a named type: a method of its method set, called."""
+        typ = receiver.go_type_name()
+        method = receiver.go_method(name)
+        if method is None:
+            if name in receiver.FIELDS:
+                raise self.fail(f"{name} is an unexported field of struct type {typ}", node)
+            raise self.fail(f"can't evaluate field {name} in type {typ} (at {full})", node)
+        count = len(args[1:]) + (0 if final is _MISSING else 1)
+        bad_signature = method.signature_error(name)
+        if bad_signature is not None and count == len(method.params):
+            raise self.fail(bad_signature, node)
+        call = method.fn
+        bound = GoFunc(name, lambda *values: call(receiver, *values), method.params)
+        return self.eval_call(dot, bound, node, args, final)
 
     # -- functions --------------------------------------------------------------------------
 
@@ -491,7 +529,7 @@ class Executor:
         if isinstance(node, DotNode):
             return dot if raw else self.validate(typ, dot, node)
         if isinstance(node, NilNode):
-            if typ in ("any", "list", "map"):
+            if typ in ("any", "list", "map") or can_be_nil(typ):
                 return None
             raise self.fail(f"cannot assign nil to {_go_param(typ)}", node)
         if isinstance(node, FieldNode):
@@ -507,11 +545,11 @@ class Executor:
         elif isinstance(node, BoolNode):
             if typ in ("any", "bool"):
                 return node.value
-            raise self.fail(f"expected {_go_param(typ)}; found {node_text(node)}", node)
+            raise self.literal_mismatch(typ, node)
         elif isinstance(node, StringNode):
             if typ in ("any", "string"):
                 return node.text
-            raise self.fail(f"expected {_go_param(typ)}; found {node_text(node)}", node)
+            raise self.literal_mismatch(typ, node)
         elif isinstance(node, NumberNode):
             return self.number_arg(typ, node)
         else:
@@ -529,24 +567,46 @@ class Executor:
             if node.is_float:
                 return node.float_value
             raise self.fail(f"expected float; found {node.text}", node)
-        raise self.fail(f"expected {_go_param(typ)}; found {node.text}", node)
+        if NAMED_KINDS.get(typ, "").startswith("int"):  # time.Duration, time.Month
+            if node.is_int:
+                return int_constant(typ, node.int_value)
+            raise self.fail(f"expected integer; found {node.text}", node)
+        if typ == "uint32":  # reflect's SetUint keeps the low 32 bits
+            if node.is_int and node.int_value >= 0:
+                return node.int_value & 0xFFFFFFFF
+            raise self.fail(f"expected unsigned integer; found {node.text}", node)
+        raise self.literal_mismatch(typ, node)
+
+    def literal_mismatch(self, typ: str, node: Node) -> _ExecFailure:
+        """A constant of the wrong kind for a parameter, worded as Go's evalArg words it."""
+        kind = NAMED_KINDS.get(typ, "")
+        if kind in ("struct", "ptr"):
+            return self.fail(f"can't handle {node_text(node)} for arg of type {typ}", node)
+        if kind.startswith("int"):
+            return self.fail(f"expected integer; found {node_text(node)}", node)
+        return self.fail(f"expected {_go_param(typ)}; found {node_text(node)}", node)
 
     def validate(self, typ: str, value: Any, node: Node | None = None) -> Any:
         if value is INVALID:
-            if typ in ("any", "list", "map"):
+            if typ in ("any", "list", "map") or can_be_nil(typ):
                 return None
             raise self.fail(f"invalid value; expected {_go_param(typ)}", node)
         if typ == "any":
             return value
         ok = {
             "string": isinstance(value, str),
-            "int": isinstance(value, int) and not isinstance(value, bool | I64),
+            "int": isinstance(value, int) and not isinstance(value, bool | I64 | GoValue),
             "int64": isinstance(value, I64),
             "float64": isinstance(value, float),
             "bool": isinstance(value, bool),
-            "list": value is None or isinstance(value, list | tuple),
+            "list": value is None
+            or (isinstance(value, list | tuple) and go_type(value) == "[]interface {}"),
             "map": value is None or isinstance(value, dict),
+            "uint32": False,  # no template value is a uint32 (only constants convert)
+            "sprig.certificate": go_type(value) == typ,
         }.get(typ, True)
+        if typ in NAMED_KINDS:  # time.Time, *semver.Version...: that type exactly
+            ok = go_type(value) == typ
         if not ok:
             raise self.fail(
                 f"wrong type for value; expected {_go_param(typ)}; got {go_type(value)}", node

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from navarch.engines.gotemplate.goobject import GoValue
 from navarch.engines.gotemplate.values import I64, format_float, go_type, sort_key, sprint_value
 
 
@@ -181,6 +182,10 @@ def format_one(spec: _Spec, value: Any) -> str:
         if verb == "v":
             return _pad(spec, "<nil>")
         return _bad(spec, value)
+    if isinstance(value, GoValue) and verb in ("v", "s", "q", "x", "X"):
+        text = value.go_string()  # fmt prints a Stringer's String() for these verbs
+        if text is not None:
+            return _fmt_string(spec, text)
     if isinstance(value, bool):
         if verb in ("t", "v"):
             return _pad(spec, "true" if value else "false")
@@ -315,6 +320,10 @@ def _go_syntax(value: Any) -> str:
     """%#v for the value kinds templates see."""
     if value is None:
         return "<nil>"
+    if isinstance(value, GoValue):
+        syntax = value.go_syntax()
+        if syntax is not None:
+            return syntax
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, I64):

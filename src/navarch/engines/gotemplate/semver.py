@@ -61,9 +61,14 @@ class Version:
 
     @staticmethod
     def parse(text: str) -> Version:
-        m = _VERSION.match(text)
+        if len(text.encode()) > 256:
+            raise SemverError("version string is too long (max 256 bytes)")
+        m = _VERSION.fullmatch(text)  # fullmatch: Go's $ does not match before a newline
         if m is None:
-            raise SemverError("Invalid Semantic Version")
+            raise SemverError("invalid semantic version")
+        for part in (m.group(5) or "").split("."):
+            if len(part) > 1 and part.isdigit() and part[0] == "0":
+                raise SemverError("version segment starts with 0")
         return Version(
             int(m.group(1)),
             int(m.group(2)[1:]) if m.group(2) else 0,

@@ -27,7 +27,9 @@ from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, TypeVar
 
+from navarch.engines.gotemplate import sprig_crypto, sprig_net, sprig_semver, sprig_time
 from navarch.engines.gotemplate.funcs import FuncError, GoFunc
+from navarch.engines.gotemplate.goobject import GoValue
 from navarch.engines.gotemplate.semver import SemverError, constraint_check
 from navarch.engines.gotemplate.values import I64, format_float, go_type, sprint_value
 
@@ -1130,10 +1132,13 @@ _alias("mustDeepCopy", "deepCopy")
 
 
 _KINDS = {"<nil>": "invalid", "[]interface {}": "slice", "map[string]interface {}": "map"}
+_KINDS |= {"[]map[string]interface {}": "slice", "sprig.certificate": "struct"}
 
 
 def _kind_name(value: Any) -> str:
     """reflect's Kind name: the type name for basic types, slice/map for containers."""
+    if isinstance(value, GoValue):
+        return value.go_kind()
     return _KINDS.get(go_type(value), go_type(value))
 
 
@@ -1301,3 +1306,9 @@ def _semver_compare(constraint: str, version: str) -> bool:
         return constraint_check(constraint, version)
     except SemverError as exc:
         raise FuncError(str(exc)) from None
+
+
+FUNCS.update(sprig_crypto.FUNCS)  # crypto, certificates, randBytes
+FUNCS.update(sprig_net.FUNCS)  # getHostByName
+FUNCS.update(sprig_time.FUNCS)  # date functions
+FUNCS.update(sprig_semver.FUNCS)  # semver

@@ -16,6 +16,9 @@ from typing import Any
 import yaml
 
 from navarch.engines.gotemplate.funcs import FuncError, GoFunc
+from navarch.engines.gotemplate.goobject import GoValue
+from navarch.engines.gotemplate.gostruct import GoStruct
+from navarch.engines.gotemplate.gotoml import FUNCS as TOML_FUNCS
 from navarch.engines.gotemplate.sprig import FUNCS as SPRIG
 from navarch.engines.gotemplate.values import I64, format_float
 
@@ -29,6 +32,7 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _YAML11_BOOL, list("yYnNtTfFoO"))
+_Loader.bool_values = {**yaml.SafeLoader.bool_values, "y": True, "n": False}
 
 
 class _Dumper(yaml.SafeDumper):
@@ -40,6 +44,8 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     resolved = _Loader.resolve(_Loader, yaml.ScalarNode, value, (True, False))  # type: ignore[arg-type,no-untyped-call]
     if value and resolved != "tag:yaml.org,2002:str" and "\n" not in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    if "\n" in value:  # go-yaml asks for a literal block; the emitter may still refuse it
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_str(value)
 
 
@@ -119,6 +125,8 @@ def go_json(value: Any, *, indent: str = "", escape_html: bool = True, _depth: i
 
     if value is None:
         return "null"
+    if isinstance(value, GoStruct):  # a struct's exported fields (Sprig's certificate)
+        return go_json(value.json_value(), indent=indent, escape_html=escape_html, _depth=_depth)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -141,6 +149,8 @@ def go_json(value: Any, *, indent: str = "", escape_html: bool = True, _depth: i
             return open_ + ",".join(parts) + close
         inner = "\n" + indent * (_depth + 1)
         return open_ + inner + ("," + inner).join(parts) + "\n" + indent * _depth + close
+    if isinstance(value, GoValue):  # time.Time, *semver.Version: their MarshalJSON
+        return value.go_json()
     raise ValueError(f"json: unsupported type: {type(value).__name__}")
 
 
@@ -332,7 +342,7 @@ EXTRAS: dict[str, GoFunc] = {
     )
 }
 
-FUNCS: dict[str, GoFunc] = {**SPRIG, **EXTRAS}
+FUNCS: dict[str, GoFunc] = {**SPRIG, **EXTRAS, **TOML_FUNCS}  # toToml, fromToml: gotoml.py
 
 
 # -- functions over the management-cluster resources (templateResourceRefs) ------------------

@@ -16,6 +16,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from navarch.engines.gotemplate.goobject import GoValue
+from navarch.engines.gotemplate.gostruct import GoStruct
+
 
 class I64(int):
     """An int64 (from decoded data or a Sprig function)."""
@@ -28,6 +31,8 @@ def go_type(value: Any) -> str:
     """The Go type name of ``value`` (as ``%T`` prints it)."""
     if value is None:
         return "<nil>"
+    if isinstance(value, GoValue):
+        return value.go_type_name()
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, I64):
@@ -39,9 +44,11 @@ def go_type(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     if isinstance(value, list | tuple):
-        return "[]interface {}"
+        return str(getattr(value, "GO_TYPE", "[]interface {}"))  # e.g. a TOML array of tables
     if isinstance(value, dict):
         return "map[string]interface {}"
+    if isinstance(value, GoStruct):
+        return value.GO_TYPE
     return type(value).__name__
 
 
@@ -130,6 +137,10 @@ def sprint_value(value: Any, *, top: bool = False) -> str:
     """fmt's %v of ``value`` (``top``: nil prints as text/template prints a missing value)."""
     if value is None:
         return "<no value>" if top else "<nil>"
+    if isinstance(value, GoValue):
+        text = value.go_string()  # a fmt.Stringer
+        if text is not None:
+            return text
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -143,6 +154,11 @@ def sprint_value(value: Any, *, top: bool = False) -> str:
     if isinstance(value, dict):
         items = sorted(value.items(), key=lambda kv: sort_key(kv[0]))
         return "map[" + " ".join(f"{sprint_value(k)}:{sprint_value(v)}" for k, v in items) + "]"
+    if isinstance(value, GoStruct):
+        text = value.go_string()
+        if text is None:
+            text = "{" + " ".join(sprint_value(v) for _, v in value.go_fields()) + "}"
+        return text
     return str(value)
 
 
