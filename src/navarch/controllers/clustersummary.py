@@ -71,7 +71,12 @@ from navarch.controllers.kustomize import feature_hash as kustomize_hash
 from navarch.controllers.profile import provisioned
 from navarch.controllers.resourcesummaries import Home, ResourceSummaryHomes
 from navarch.controllers.templaterefs import TemplateRefWatches, cached_kind
-from navarch.controllers.templates import Renderer, TemplateFailure
+from navarch.controllers.templates import (
+    Renderer,
+    ResolvedSources,
+    TemplateFailure,
+    is_template,
+)
 from navarch.engines.drift import (
     Baselines,
     ResourceRef,
@@ -394,6 +399,7 @@ class ClusterSummaryReconciler:
         # parsed documents of each referenced ConfigMap/Secret, by resourceVersion: a source
         # shared by many clusters is parsed once, not once per cluster
         self._documents: dict[tuple[str, str, str], tuple[str, list[KubeObject]]] = {}
+        self._resolved = ResolvedSources()  # sources reached through templated names
         self.controller: Controller[SummaryKey] = Controller(
             "clustersummary",
             self.reconcile,
@@ -479,10 +485,11 @@ class ClusterSummaryReconciler:
             for summary in self.summaries.store.list():
                 self.controller.queue.add(_key(summary))
             return
-        for summary in self.summaries.store.by_index(
-            "source", f"{kind}/{meta.get('namespace')}/{meta.get('name')}"
-        ):
+        source = f"{kind}/{meta.get('namespace')}/{meta.get('name')}"
+        for summary in self.summaries.store.by_index("source", source):
             self.controller.queue.add(_key(summary))
+        for key in self._resolved.summaries_of(source):  # reached through a templated name
+            self.controller.queue.add(key)
 
     def _cluster_changed(self, cluster: KubeObject) -> None:
         meta = cluster.get("metadata") or {}
@@ -1433,6 +1440,15 @@ class ClusterSummaryReconciler:
     async def _collect(self, ctx: Context) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
         """The decorated objects of every policyRef (rendered, run through Lua, patched), in
         order; and what they were read from."""
+        resolved: set[str] = set()
+        try:
+            return await self._collect_resolving(ctx, resolved)
+        finally:  # even when a resolved source is missing: its creation re-queues the summary
+            self._resolved.record(_key(ctx.summary), resolved)
+
+    async def _collect_resolving(
+        self, ctx: Context, resolved: set[str]
+    ) -> tuple[list[Item], list[tuple[str, str, str, Any]]]:
         items: list[Item] = []
         sources: list[tuple[str, str, str, Any]] = []
         patches = self._patches(ctx)
@@ -1445,10 +1461,11 @@ class ClusterSummaryReconciler:
                     "by Navarch yet; use a ConfigMap or Secret"
                 )
             kind, namespace, name = source_of(ref, ctx)
-            if "{{" in name or "{{" in namespace:
+            if is_template(name) or is_template(namespace):
                 renderer = self._renderer(ctx)
                 name = renderer.render(name, f"policyRefs[{index}].name")
                 namespace = renderer.render(namespace, f"policyRefs[{index}].namespace")
+                resolved.add(f"{kind}/{namespace}/{name}")  # the source index cannot know it
             cache = self.configmaps if kind == "ConfigMap" else self.secrets
             source = cache.store.get(f"{namespace}/{name}")
             if source is None:
@@ -1819,6 +1836,7 @@ class ClusterSummaryReconciler:
         for feature in (RESOURCES, KUSTOMIZE):
             self._written.pop((_key(ctx.summary), feature), None)
         self._feature_refs.pop(_key(ctx.summary), None)
+        self._resolved.forget(_key(ctx.summary))
         if self.recorder is not None:
             self.recorder.forget(_key(ctx.summary))
         meta = ctx.summary["metadata"]

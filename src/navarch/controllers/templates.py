@@ -76,3 +76,35 @@ def render_with(
         return Template(name, funcs=funcs or FUNCS).parse(text).execute(data)
     except TemplateError as exc:
         raise TemplateFailure(f"{where}: {exc}") from None
+
+
+class ResolvedSources:
+    """The sources each summary reached through a templated name or namespace.
+
+    The source index of the summaries holds the literal references of their specs; a name
+    that is a template (``{{ .Cluster.metadata.name }}-addons``) resolves per cluster, at
+    reconcile, so the source it resolved to is recorded here, and a change of that source
+    re-queues the summary like a literal reference does."""
+
+    def __init__(self) -> None:
+        self._by_source: dict[str, set[tuple[str, str]]] = {}
+        self._by_summary: dict[tuple[str, str], set[str]] = {}
+
+    def record(self, summary: tuple[str, str], sources: set[str]) -> None:
+        """``summary`` now reaches ``sources`` ("Kind/namespace/name"), and no others."""
+        self.forget(summary)
+        if sources:
+            self._by_summary[summary] = set(sources)
+            for source in sources:
+                self._by_source.setdefault(source, set()).add(summary)
+
+    def forget(self, summary: tuple[str, str]) -> None:
+        for source in self._by_summary.pop(summary, set()):
+            summaries = self._by_source.get(source)
+            if summaries is not None:
+                summaries.discard(summary)
+                if not summaries:
+                    del self._by_source[source]
+
+    def summaries_of(self, source: str) -> set[tuple[str, str]]:
+        return set(self._by_source.get(source, ()))

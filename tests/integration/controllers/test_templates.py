@@ -20,6 +20,7 @@ from tests.integration.controllers.test_profiles import (
     cleanup,
     cluster_profile,
     cm,
+    configmap_source,
     get_or_none,
     present,
     uid,
@@ -313,3 +314,54 @@ async def test_a_referenced_object_of_another_kind_is_watched_and_redeploys(
     await eventually(lambda: _equal(team(), "blue"), timeout=30, what="re-rendered at once")
     assert "watching templateResourceRefs" in manager.log_text()
     await cleanup(mgmt, f"tplw-{tag}")
+
+
+async def test_a_templated_policy_ref_name_follows_its_source(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    """A policyRef name that is a template resolves per cluster; the source it resolves to is
+    followed like a literal one: created later, it deploys; changed, it redeploys at once."""
+    mgmt, ns, tag = fleet.client("mgmt"), f"tpln-{uid()}", uid()
+    await register_cluster(fleet, ns, "n", "cluster-1", f"tpln={tag}")
+    remote = fleet.client("cluster-1")
+    await mgmt.apply(
+        {
+            "apiVersion": CONFIG,
+            "kind": "ClusterProfile",
+            "metadata": {"name": f"tpln-{tag}"},
+            "spec": {
+                "clusterSelector": {"matchLabels": {"tpln": tag}},
+                "policyRefs": [
+                    {
+                        "kind": "ConfigMap",
+                        "namespace": "default",
+                        "name": f"addons-{tag}-{{{{ .Cluster.metadata.name }}}}",
+                    }
+                ],
+            },
+        }
+    )
+
+    async def missing() -> str | None:
+        summary = await get_or_none(mgmt, CONFIG, "ClusterSummary", f"tpln-{tag}-sveltos-n", ns)
+        for entry in ((summary or {}).get("status") or {}).get("featureSummaries") or []:
+            if entry.get("failureMessage"):
+                return str(entry["failureMessage"])
+        return None
+
+    message = await eventually(missing, timeout=60, what="the resolved source reported missing")
+    assert f"ConfigMap default/addons-{tag}-n does not exist" in message
+    await mgmt.apply(
+        configmap_source(f"addons-{tag}-n", "default", cm(f"made-{tag}", "default", v="1"))
+    )
+
+    async def value() -> str | None:
+        found = await present(remote, f"made-{tag}", "default")
+        return (found or {}).get("data", {}).get("v")
+
+    assert await eventually(value, timeout=30, what="deployed once the source exists") == "1"
+    await mgmt.apply(
+        configmap_source(f"addons-{tag}-n", "default", cm(f"made-{tag}", "default", v="2"))
+    )
+    await eventually(lambda: _equal(value(), "2"), timeout=30, what="redeployed on its change")
+    await cleanup(mgmt, f"tpln-{tag}")
