@@ -416,3 +416,64 @@ async def test_both_http_versions_read_write_and_watch(
                     break
     finally:
         await client.aclose()
+
+
+async def test_the_probe_answers_on_its_own_connection_and_errors_as_version_does(
+    fleet: TestFleet, tmp_path: Path
+) -> None:
+    """probe_version (the manager's periodic probe, kube/probe.py) gives what version() gives,
+    keeps one connection across probes, and fails with the same typed errors."""
+    base = fleet.fleet.cluster_config("cluster-1")
+    async with Client(base) as client:
+        expected = await client.version()
+        assert await client.probe_version() == expected
+        probe = client._probe
+        assert probe is not None
+        first = probe._stream
+        assert await client.probe_version() == expected
+        assert probe._stream is first  # kept alive, not a new TLS handshake per probe
+        assert first is not None
+        await first.aclose()  # it went stale meanwhile: the next probe reconnects once
+        assert await client.probe_version() == expected
+        assert probe._stream is not first
+    bad = Client(ClusterConfig(name="bad", server=base.server, ca_data=base.ca_data, token="x"))
+    try:
+        with pytest.raises(Unauthorized, match=r"^bad: get /version"):
+            await bad.probe_version()
+    finally:
+        await bad.aclose()
+    token_file = tmp_path / "token"
+    token_file.write_text("not-a-token")
+    from_file = Client(
+        ClusterConfig(name="file", server=base.server, ca_data=base.ca_data, token_file=token_file)
+    )
+    try:
+        with pytest.raises(Unauthorized):
+            await from_file.probe_version()
+    finally:
+        await from_file.aclose()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    nowhere = Client(ClusterConfig(name="nowhere", server=f"https://127.0.0.1:{port}"), timeout=3)
+    try:
+        with pytest.raises(Unreachable, match=r"^nowhere: get /version: cannot reach"):
+            await nowhere.probe_version()
+    finally:
+        await nowhere.aclose()
+    two = fleet.fleet.cluster_config("cluster-2")
+    mixed = Client(
+        ClusterConfig(
+            name="mixed",
+            server=base.server,
+            ca_data=two.ca_data,
+            client_cert_data=two.client_cert_data,
+            client_key_data=two.client_key_data,
+        ),
+        timeout=5,
+    )
+    try:
+        with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
+            await mixed.probe_version()
+    finally:
+        await mixed.aclose()
