@@ -83,6 +83,7 @@ async def main(selected: set[str]) -> None:
         )
     path = write_results(results)
     print(f"results: {path}\nsummary: {report.write(json.loads(path.read_text()), path)}")
+    print(f"latest of every benchmark: {report.write_latest(path.parent)}")
 
 
 OWN_FLEET: dict[str, Any] = {"converge": converge, "helm": helm, "drift": drift}

@@ -3,10 +3,15 @@
 ``make bench`` writes ``bench/results/<date>-<machine>.json``; this module turns that document
 into ``<date>-<machine>.md`` (one table per benchmark, Navarch beside its floor and the ratio)
 and, when the scale benchmark ran, two plots against N: time to converge and the manager's RSS.
-It also copies the summary to ``bench/results/latest.md``, the stable name the README links to.
+``bench/results/latest.md`` is the stable name the README links to.
 Only the document is read, so a summary can be redrawn from any results file:
 
     .venv/bin/python -m bench.report bench/results/2026-11-25-vm.json
+
+``latest.md`` is drawn from every results file (``write_latest``): the newest figures of each
+benchmark and of each scale size, each naming the file it comes from.
+
+    .venv/bin/python -m bench.report bench/results
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ PHASES = {
 }
 
 
-def write(doc: dict[str, Any], json_path: Path, *, latest: bool = True) -> Path:
+def write(doc: dict[str, Any], json_path: Path) -> Path:
     """Write the summary (and plots) next to ``json_path``; returns the summary's path."""
     stem = json_path.with_suffix("")
     benchmarks = doc.get("benchmarks") or {}
@@ -51,8 +56,6 @@ def write(doc: dict[str, Any], json_path: Path, *, latest: bool = True) -> Path:
     path = stem.with_suffix(".md")
     text = "\n".join(lines) + "\n"
     path.write_text(text)
-    if latest:
-        (json_path.parent / "latest.md").write_text(text)
     return path
 
 
@@ -168,6 +171,42 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
+def write_latest(results: Path) -> Path:
+    """``latest.md`` (and ``latest.json``): the newest result of every benchmark across the
+    results files (and of every scale size), each saying which file it comes from, so a run of
+    some benchmarks does not hide the others' figures."""
+    files = sorted(p for p in results.glob("*.json") if p.name != LATEST)
+    merged: dict[str, Any] = {}
+    scale_from: dict[str, str] = {}
+    doc: dict[str, Any] = {}
+    for path in files:  # named <date>-<machine>: oldest first, the newer wins
+        doc = json.loads(path.read_text())
+        for name, result in (doc.get("benchmarks") or {}).items():
+            if name == "scale":
+                sizes = {**(merged.get("scale") or {}).get("sizes", {}), **result["sizes"]}
+                scale_from.update({n: path.name for n in result["sizes"]})
+                merged["scale"] = {**result, "sizes": sizes}
+            else:
+                merged[name] = {**result, "measured_in": path.name}
+    if "scale" in merged:
+        by_file: dict[str, list[str]] = {}
+        for n in sorted(scale_from, key=int):
+            by_file.setdefault(scale_from[n], []).append(f"N={n}")
+        merged["scale"]["note"] = "; ".join(
+            f"{', '.join(ns)} from {name}" for name, ns in by_file.items()
+        )
+    latest = {**doc, "benchmarks": merged}
+    path = results / LATEST
+    path.write_text(json.dumps(latest, indent=2) + "\n")
+    return write(latest, path)
+
+
+LATEST = "latest.json"
+
+
 if __name__ == "__main__":
     target = Path(sys.argv[1])
-    print(write(json.loads(target.read_text()), target))
+    if target.is_dir():  # python -m bench.report bench/results: latest.md from every file
+        print(write_latest(target))
+    else:
+        print(write(json.loads(target.read_text()), target))

@@ -47,7 +47,7 @@ from navarch.admin.install import install
 from navarch.api import names
 from navarch.engines.resources import TEMPLATE_ANNOTATION
 from navarch.fleet import Fleet, managed_names
-from navarch.kube import Client, KubeObject
+from navarch.kube import Client, KubeObject, RequestTimeout
 
 SIZES = (10, 100, 300, 1000)
 SERVERS = 10
@@ -286,10 +286,18 @@ class Floor:
     def __init__(self, servers: list[Client]) -> None:
         self.servers = servers
         self.gates = [asyncio.Semaphore(FLOOR_IN_FLIGHT) for _ in servers]
+        self.timeouts = 0  # applies repeated after a 30 s timeout (the time stays counted)
 
     async def _apply(self, server: int, obj: KubeObject) -> None:
         async with self.gates[server]:
-            await self.servers[server].apply(obj, force=True)
+            for attempt in range(3):  # an overloaded shared server may time out: apply again
+                try:
+                    await self.servers[server].apply(obj, force=True)
+                    return
+                except RequestTimeout:
+                    self.timeouts += 1
+                    if attempt == 2:
+                        raise
 
     async def _delete(self, server: int, name: str, namespace: str) -> None:
         async with self.gates[server]:

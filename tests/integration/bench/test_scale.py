@@ -35,7 +35,7 @@ async def test_the_scale_harness_runs_end_to_end_and_reports(tmp_path: Path) -> 
         "machine": {"node": "test", "cpus": 2, "python": "3.11"},
         "benchmarks": {"scale": result, "other": {"navarch_median": 1.0, "floor_median": 0.5}},
     }
-    summary = report.write(doc, tmp_path / "run.json", latest=False)
+    summary = report.write(doc, tmp_path / "run.json")
     text = summary.read_text()
     assert "| 20 | 2 | new profile (20 objects) reaches all |" in text
     assert "## other" in text and "| navarch_median | 1.0 |" in text
