@@ -320,10 +320,11 @@ async def test_unreachable_server_is_a_typed_error_naming_the_cluster() -> None:
         await client.aclose()
 
 
-async def test_a_wrong_ca_fails_tls_instead_of_trusting(fleet: TestFleet) -> None:
+def wrong_ca_client(fleet: TestFleet) -> Client:
+    """cluster-1's server with cluster-2's CA and credentials."""
     one = fleet.fleet.cluster_config("cluster-1")
     two = fleet.fleet.cluster_config("cluster-2")
-    mixed = Client(
+    return Client(
         ClusterConfig(
             name="mixed",
             server=one.server,
@@ -333,6 +334,10 @@ async def test_a_wrong_ca_fails_tls_instead_of_trusting(fleet: TestFleet) -> Non
         ),
         timeout=5,
     )
+
+
+async def test_a_wrong_ca_fails_tls_instead_of_trusting(fleet: TestFleet) -> None:
+    mixed = wrong_ca_client(fleet)
     try:
         with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
             await mixed.version()
@@ -461,17 +466,7 @@ async def test_the_probe_answers_on_its_own_connection_and_errors_as_version_doe
             await nowhere.probe_version()
     finally:
         await nowhere.aclose()
-    two = fleet.fleet.cluster_config("cluster-2")
-    mixed = Client(
-        ClusterConfig(
-            name="mixed",
-            server=base.server,
-            ca_data=two.ca_data,
-            client_cert_data=two.client_cert_data,
-            client_key_data=two.client_key_data,
-        ),
-        timeout=5,
-    )
+    mixed = wrong_ca_client(fleet)
     try:
         with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
             await mixed.probe_version()
