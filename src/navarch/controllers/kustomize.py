@@ -28,7 +28,7 @@ import yaml
 from navarch.api.profile import KustomizationRef, Spec
 from navarch.controllers import patches as profile_patches
 from navarch.controllers.deployer import Item
-from navarch.controllers.templates import Renderer, is_templated, render_with
+from navarch.controllers.templates import Renderer, is_template, is_templated, render_with
 from navarch.engines.kustomize import Kustomize, KustomizeError, archive_of
 from navarch.engines.patches import Patch
 from navarch.engines.resources import (
@@ -69,7 +69,7 @@ def problem(index: int, ref: KustomizationRef) -> str | None:
             "<dir> .`)"
         )
     templated = [
-        f for f, v in (("name", ref.name), ("namespace", ref.namespace)) if v and "{{" in v
+        f for f, v in (("name", ref.name), ("namespace", ref.namespace)) if v and is_template(v)
     ]
     if templated:
         return f"{where}: templated {', '.join(templated)} are not supported by Navarch yet"

@@ -308,8 +308,8 @@ async def test_an_agent_in_its_own_process_reports_through_the_resource_summary(
     try:
         remote = fleet.client("cluster-2")
         summary, _ = await watched_profile(mgmt, profile, ns, "e", [cm(name, "default", a="1")])
+        # no wait for its first list: an edit made before it is judged once the list is in
         await eventually(lambda: "drift agent started" in log.read_text(), what="agent running")
-        await asyncio.sleep(1)  # the agent has listed the objects
         await remote.patch("v1", "ConfigMap", name, {"data": {"a": "edited"}}, namespace="default")
         await eventually(
             lambda: data_is(remote, name, {"a": "1"}), what="repaired through the flag"

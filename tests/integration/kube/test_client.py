@@ -308,11 +308,16 @@ async def test_bearer_token_and_rbac_forbidden(
         await bad.aclose()
 
 
-async def test_unreachable_server_is_a_typed_error_naming_the_cluster() -> None:
+def nowhere_client() -> Client:
+    """A client of a loopback port nothing listens on."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = Client(ClusterConfig(name="nowhere", server=f"https://127.0.0.1:{port}"), timeout=3)
+    return Client(ClusterConfig(name="nowhere", server=f"https://127.0.0.1:{port}"), timeout=3)
+
+
+async def test_unreachable_server_is_a_typed_error_naming_the_cluster() -> None:
+    client = nowhere_client()
     try:
         with pytest.raises(Unreachable, match=r"^nowhere: get /version: cannot reach"):
             await client.version()
@@ -457,10 +462,7 @@ async def test_the_probe_answers_on_its_own_connection_and_errors_as_version_doe
             await from_file.probe_version()
     finally:
         await from_file.aclose()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    nowhere = Client(ClusterConfig(name="nowhere", server=f"https://127.0.0.1:{port}"), timeout=3)
+    nowhere = nowhere_client()
     try:
         with pytest.raises(Unreachable, match=r"^nowhere: get /version: cannot reach"):
             await nowhere.probe_version()
