@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from typing import Any
 
 from bench import converge, drift, helm, kube_apply, manager_idle, report, scale
@@ -23,16 +24,21 @@ from bench.common import temporary_fleet, write_results
 
 async def main(selected: set[str]) -> None:
     results: dict[str, Any] = {}
+    wall: dict[str, float] = {}  # how long each part of the run took (printed at the end)
+    started = time.monotonic()
     if selected & {"kube_apply", "manager_idle"}:
         async with temporary_fleet(clusters=3) as fleet:
             if "kube_apply" in selected:
                 results["kube_apply"] = await kube_apply.run(fleet)
             if "manager_idle" in selected:
                 results["manager_idle"] = await manager_idle.run(fleet)
+        wall["kube_apply+manager_idle"] = time.monotonic() - started
     for name, module in OWN_FLEET.items():  # each on a fresh fleet, without kcm
         if name in selected:
+            began = time.monotonic()
             async with temporary_fleet(clusters=module.CLUSTERS, controller_manager=False) as fleet:
                 results[name] = await module.run(fleet)
+            wall[name] = time.monotonic() - began
     if "kube_apply" in results:
         apply = results["kube_apply"]
         print(
@@ -78,9 +84,13 @@ async def main(selected: set[str]) -> None:
         )
     if "scale" in selected:  # last: it starts a fleet of its own for every size
         sizes = os.environ.get("NAVARCH_BENCH_SCALE_SIZES")  # e.g. "10,100"
+        began = time.monotonic()
         results["scale"] = await scale.run(
             tuple(int(n) for n in sizes.split(",")) if sizes else scale.SIZES
         )
+        wall["scale"] = time.monotonic() - began
+    wall["total"] = time.monotonic() - started
+    print("wall-clock minutes: " + ", ".join(f"{k} {v / 60:.1f}" for k, v in wall.items()))
     path = write_results(results)
     print(f"results: {path}\nsummary: {report.write(json.loads(path.read_text()), path)}")
     print(f"latest of every benchmark: {report.write_latest(path.parent)}")

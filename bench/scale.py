@@ -567,8 +567,10 @@ async def run(
     results: dict[str, Any] = {"sizes": {}}
     for count in sizes:
         servers_n = min(count, servers)
+        began = time.monotonic()
         async with temporary_fleet(clusters=servers_n, controller_manager=False) as fleet:
             one = await SizeRun(fleet, count, servers_n, manager_args).run(idle_window)
+        one["wall_seconds"] = round(time.monotonic() - began, 1)  # the whole size, fleet included
         results["sizes"][str(count)] = one
         print(describe(one), flush=True)
     return results

@@ -290,20 +290,28 @@ async def _resolve(client: Client, item: Item, restrict_local_namespace: str | N
 
 
 async def _ensure_namespaces(resolved: list[_Resolved], known: dict[str, set[str]]) -> None:
-    """Create the namespaces the objects need (unless skipNamespaceCreation), one LIST each."""
+    """Create the namespaces the objects need (unless skipNamespaceCreation).
+
+    One GET per namespace not yet seen in this deploy, in parallel: a LIST of every namespace
+    would cost as much as the cluster has namespaces, at every deploy of every profile."""
+    wanted: dict[tuple[str, str], Client] = {}
     for r in resolved:
         if not r.namespace or r.item.skip_namespace_creation:
             continue
-        names = known.get(r.client.name)
-        if names is None:
-            listed = await r.client.list("v1", "Namespace")
-            names = known[r.client.name] = {str(n["metadata"]["name"]) for n in listed.items}
-        if r.namespace not in names:
+        if r.namespace not in known.setdefault(r.client.name, set()):
+            wanted[(r.client.name, r.namespace)] = r.client
+
+    async def ensure(client: Client, namespace: str) -> None:
+        try:
+            await client.get("v1", "Namespace", namespace)
+        except NotFound:
             with contextlib.suppress(AlreadyExists):
-                await r.client.create(
-                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": r.namespace}}
+                await client.create(
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
                 )
-            names.add(r.namespace)
+        known[client.name].add(namespace)
+
+    await asyncio.gather(*(ensure(client, ns) for (_c, ns), client in wanted.items()))
 
 
 async def _prefetch(resolved: list[_Resolved]) -> dict[tuple[str, str, str, str], KubeObject]:

@@ -242,7 +242,7 @@ class ProfileReconciler:
         profiles.add_handler(
             FuncHandler(
                 add=lambda o: self.controller.queue.add(_key(o)),
-                update=lambda _o, n: self.controller.queue.add(_key(n)),
+                update=self._profile_updated,
                 delete=lambda o: self.controller.queue.add(_key(o)),
             )
         )
@@ -266,6 +266,24 @@ class ProfileReconciler:
                 delete=self._owner_of,
             )
         )
+
+    def _profile_updated(self, old: KubeObject, new: KubeObject) -> None:
+        """Anything but the status (which only this controller writes): during a rollout each
+        reconcile writes updatingClusters, and reacting to that would double the reconciles,
+        each of which looks at every cluster."""
+
+        def view(obj: KubeObject) -> tuple[Any, ...]:
+            meta = obj.get("metadata") or {}
+            return (
+                obj.get("spec"),
+                meta.get("labels"),
+                meta.get("annotations"),
+                meta.get("finalizers"),
+                meta.get("deletionTimestamp"),
+            )
+
+        if view(old) != view(new) or not new.get("status"):
+            self.controller.queue.add(_key(new))
 
     def _everyone(self, changed: KubeObject) -> None:
         namespace = str((changed.get("metadata") or {}).get("namespace") or "")
@@ -417,7 +435,7 @@ class ProfileReconciler:
                     await _reset_progress(self.mgmt, existing)
                 applied = await self.mgmt.apply(desired, force=True)
                 if existing is not None:  # the first reset may have lost a race: once more
-                    await _reset_progress(self.mgmt, applied)
+                    await _reset_progress(self.mgmt, applied)  # (no write if it did not)
 
         await asyncio.gather(*(one(d, e) for d, e in writes))
 
@@ -521,8 +539,8 @@ async def _reset_progress(mgmt: Client, summary: KubeObject) -> None:
     "Provisioned" is not taken for the new spec's (maxUpdate counts on it)."""
     status = dict(summary.get("status") or {})
     features = status.get("featureSummaries") or []
-    if not features:
-        return
+    if all(f.get("status") == "Provisioning" and "hash" not in f for f in features):
+        return  # nothing to reset (nor any feature at all)
     status["featureSummaries"] = [
         {k: v for k, v in {**f, "status": "Provisioning"}.items() if k != "hash"} for f in features
     ]

@@ -9,6 +9,11 @@ Owning the ~400 lines that do that is simpler than bending a higher-level client
 httpx keeps an explicit transport seam, HTTP/2 and per-phase timeouts. navarch.kube is the only
 package that imports httpx (import-linter checks).
 
+Requests with a whole answer (get, list, apply, patch, delete, /version) go over
+``kube/http1.py``, a small HTTP/1.1 client of Navarch's own on kept-alive TLS connections, which
+costs a fraction of httpx's CPU per request (see its docstring); watches, ``probe()``, HTTP/2
+and a test transport go through httpx.
+
 HTTP/1.1 is the default, HTTP/2 an option (``http2=True``). HTTP/2 is faster here (500 applies at
 concurrency 32: 1.6-2.6 s against 2.8-4.4 s over HTTP/1.1), but under the manager's mix of watches
 and writes httpcore's HTTP/2 stalled writes on one connection for 30 s while reads went on (the
@@ -49,8 +54,8 @@ from navarch.kube.errors import (
     Unreachable,
     from_status,
 )
+from navarch.kube.http1 import Answer, ConnectFailed, Http1Pool, ProtocolError, TokenFile
 from navarch.kube.kubeconfig import ClusterConfig
-from navarch.kube.probe import ProbeUnsupported, TokenFile, VersionProbe
 from navarch.kube.ratelimit import TokenBucket
 from navarch.kube.resource import (
     KubeObject,
@@ -160,16 +165,27 @@ class Client:
             "trust_env": False,
         }
         self._http = httpx.AsyncClient(http2=http2, transport=transport, **settings)
-        # the periodic probe's own connection (kube/probe.py); not with a test transport
-        self._probe = VersionProbe(config, USER_AGENT) if transport is None else None
+        # requests with a whole answer take kube/http1.py (not over HTTP/2, nor with a test
+        # transport); watches and probe() take httpx
+        self._pool = (
+            Http1Pool(
+                config,
+                USER_AGENT,
+                max_connections=max_connections,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
+                connect_timeout=min(timeout, 10.0),
+            )
+            if transport is None and not http2
+            else None
+        )
         # Made on first need: see _send for when a request is repeated over HTTP/1.1.
         self._http1_settings = settings if http2 and transport is None else None
         self._http1: httpx.AsyncClient | None = None
         self.discovery = Discovery(self.name, self._get_json)
 
     async def aclose(self) -> None:
-        if self._probe is not None:
-            await self._probe.close()
+        if self._pool is not None:
+            await self._pool.aclose()
         await self._http.aclose()
         if self._http1 is not None:
             await self._http1.aclose()
@@ -494,29 +510,9 @@ class Client:
         return await self._json("GET", "/version", operation="get /version")
 
     async def probe_version(self) -> KubeObject:
-        """``version()`` for the manager's periodic probes: over the probe's own kept-alive
-        connection, ten times cheaper in CPU; through httpx (and its retries) when that cannot
-        answer, so both give the same verdict and the same typed errors."""
-        operation = "get /version"
-        if self._probe is None:
-            return await self.version()
-        try:
-            status, body = await self._probe.get(self.timeout)
-        except TimeoutError:
-            raise RequestTimeout(
-                f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
-            ) from None
-        except (OSError, ProbeUnsupported):
-            return await self.version()  # it says why the cluster cannot be reached
-        if status == 429 or status >= 500:
-            return await self.version()  # with its retries, as any other request
-        if status >= 400:
-            raise self._status_error(status, body, operation)
-        try:
-            decoded = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return await self.version()
-        return decoded if isinstance(decoded, dict) else await self.version()
+        """``version()``, for the manager's periodic probes: over the LIFO pool a quiet cluster
+        keeps reusing one kept-alive connection, so a probe costs no TLS handshake."""
+        return await self.version()
 
     async def _get_json(self, path: str, accept: str) -> KubeObject:
         return await self._json("GET", path, operation=f"discover {path}", accept=accept)
@@ -550,12 +546,11 @@ class Client:
             queued = time.perf_counter()
             await self._bucket.acquire()
             sent = time.perf_counter()
-            response = await self._send(
+            answer = await self._exchange(
                 method,
                 path,
                 operation=operation,
                 timeout=deadline - time.monotonic(),
-                limit=self.timeout,
                 params=params,
                 content=content,
                 headers=headers,
@@ -565,15 +560,15 @@ class Client:
                     "request",
                     cluster=self.name,
                     operation=operation,
-                    code=response.status_code,
+                    code=answer.status,
                     waited_ms=round((sent - queued) * 1000, 1),
                     ms=round((time.perf_counter() - sent) * 1000, 1),
                 )
-            if not response.is_error:
-                result: KubeObject = response.json() if response.content else {}
+            if answer.status < 400:
+                result: KubeObject = json.loads(answer.body) if answer.body else {}
                 return result
-            error = self._status_error(response.status_code, response.content, operation)
-            retry_after = _retry_after(response)
+            error = self._status_error(answer.status, answer.body, operation)
+            retry_after = _retry_after(answer.retry_after)
             attempt += 1
             retryable = isinstance(error, TooManyRequests) or (
                 isinstance(error, ServerError) and retry_after is not None
@@ -582,6 +577,48 @@ class Client:
             if not retryable or attempt >= 10 or time.monotonic() + wait >= deadline:
                 raise error
             await asyncio.sleep(wait)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        timeout: float,
+        params: dict[str, str] | None,
+        content: bytes | None,
+        headers: dict[str, str],
+    ) -> Answer:
+        """One request with a whole answer: over the HTTP/1.1 pool, else through httpx."""
+        if self._pool is not None:
+            if timeout <= 0:
+                raise RequestTimeout(
+                    f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
+                )
+            try:
+                async with asyncio.timeout(timeout):
+                    return await self._pool.request(
+                        method, path, params=params, headers=headers, content=content
+                    )
+            except TimeoutError:
+                raise RequestTimeout(
+                    f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
+                ) from None
+            except (ProtocolError, ConnectFailed) as exc:
+                raise Unreachable(
+                    f"cannot reach {self.server}: {exc}", cluster=self.name, operation=operation
+                ) from None
+        response = await self._send(
+            method,
+            path,
+            operation=operation,
+            timeout=timeout,
+            limit=self.timeout,
+            params=params,
+            content=content,
+            headers=headers,
+        )
+        return Answer(response.status_code, response.content, response.headers.get("Retry-After"))
 
     async def _send(
         self,
@@ -636,8 +673,7 @@ class Client:
         return from_status(code, status, cluster=self.name, operation=operation, fallback=fallback)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:

@@ -8,8 +8,16 @@ refresh and refreshes spaced at least ``min_refresh_interval`` apart, so a recon
 manifest whose CRD is genuinely absent cannot flood the server.
 
 The cache is filled with aggregated discovery (``apidiscovery.k8s.io/v2``, GA since Kubernetes
-1.30): two requests, ``/api`` and ``/apis``, describe every group. Older servers answer those
-paths with the legacy lists instead; then each group version is fetched on its own.
+1.30): ``/api`` describes the core group, ``/apis`` every other. Older servers answer those
+paths with the legacy lists instead; then each group version is fetched on its own. Each root is
+fetched when a kind of its own is first looked up: ``/apis`` is the big one (hundreds of
+kilobytes to decode on a cluster with many CRDs), and a cluster that is only ever sent core
+kinds (ConfigMaps, Secrets, Namespaces) never needs it. With a thousand registered clusters
+that saves a thousand such documents at start.
+
+The resource types are interned: a thousand clusters of the same Kubernetes version serve the
+same few hundred types, and each cluster's tables then point at one shared copy of each
+instead of holding their own (about 150 KiB per cluster otherwise).
 
 Parsing is pure (``parse_aggregated``, ``parse_resource_list``) and tested without a server.
 """
@@ -31,6 +39,18 @@ AGGREGATED_ACCEPT = (
 GetJSON = Callable[[str, str], Awaitable[dict[str, Any]]]
 
 
+_INTERNED: dict[ResourceType, ResourceType] = {}
+
+
+def _interned(rt: ResourceType) -> ResourceType:
+    return _INTERNED.setdefault(rt, rt)
+
+
+def root_of(group: str) -> str:
+    """The discovery root that describes ``group``: /api for the core group, else /apis."""
+    return "/apis" if group else "/api"
+
+
 def parse_aggregated(doc: dict[str, Any]) -> list[ResourceType] | None:
     """Resource types from an APIGroupDiscoveryList, or None if ``doc`` is not one."""
     if doc.get("kind") != "APIGroupDiscoveryList":
@@ -46,16 +66,18 @@ def parse_aggregated(doc: dict[str, Any]) -> list[ResourceType] | None:
                 if not kind or not plural:
                     continue
                 found.append(
-                    ResourceType(
-                        group=group,
-                        version=version,
-                        kind=kind,
-                        plural=plural,
-                        namespaced=res.get("scope") == "Namespaced",
-                        verbs=frozenset(res.get("verbs") or ()),
-                        subresources=frozenset(
-                            s.get("subresource", "") for s in res.get("subresources") or ()
-                        ),
+                    _interned(
+                        ResourceType(
+                            group=group,
+                            version=version,
+                            kind=kind,
+                            plural=plural,
+                            namespaced=res.get("scope") == "Namespaced",
+                            verbs=frozenset(res.get("verbs") or ()),
+                            subresources=frozenset(
+                                s.get("subresource", "") for s in res.get("subresources") or ()
+                            ),
+                        )
                     )
                 )
     return found
@@ -72,14 +94,16 @@ def parse_resource_list(doc: dict[str, Any]) -> list[ResourceType]:
             parent, sub = name.split("/", 1)
             subresources.setdefault(parent, set()).add(sub)
     return [
-        ResourceType(
-            group=group,
-            version=version,
-            kind=res["kind"],
-            plural=res["name"],
-            namespaced=bool(res.get("namespaced")),
-            verbs=frozenset(res.get("verbs") or ()),
-            subresources=frozenset(subresources.get(res["name"], ())),
+        _interned(
+            ResourceType(
+                group=group,
+                version=version,
+                kind=res["kind"],
+                plural=res["name"],
+                namespaced=bool(res.get("namespaced")),
+                verbs=frozenset(res.get("verbs") or ()),
+                subresources=frozenset(subresources.get(res["name"], ())),
+            )
         )
         for res in entries
         if "/" not in res.get("name", "/") and res.get("kind")
@@ -87,7 +111,8 @@ def parse_resource_list(doc: dict[str, Any]) -> list[ResourceType]:
 
 
 class Discovery:
-    """The resource types one cluster serves, refreshed when a lookup misses."""
+    """The resource types one cluster serves, each root fetched on first need and again when a
+    lookup misses."""
 
     def __init__(
         self, cluster: str, get_json: GetJSON, *, min_refresh_interval: float = 1.0
@@ -97,8 +122,9 @@ class Discovery:
         self._min_interval = min_refresh_interval
         self._by_kind: dict[tuple[str, str, str], ResourceType] = {}
         self._by_plural: dict[tuple[str, str, str], ResourceType] = {}
-        self._loaded_at: float | None = None
-        self._refreshing: asyncio.Task[None] | None = None
+        self._types: dict[str, list[ResourceType]] = {}  # by root
+        self._loaded_at: dict[str, float] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
 
     async def resource_for(self, api_version: str, kind: str) -> ResourceType:
         """The resource type of ``kind`` in ``api_version``; raises UnknownKind if not served."""
@@ -125,7 +151,7 @@ class Discovery:
     ) -> ResourceType:
         found = index().get(key)
         if found is None:
-            await self._refresh_after_miss()
+            await self._refresh_after_miss(root_of(key[0]))
             found = index().get(key)
         if found is None:
             raise UnknownKind(missing, cluster=self._cluster, operation="discovery", code=404)
@@ -135,34 +161,38 @@ class Discovery:
         return list(self._by_kind.values())
 
     def invalidate(self) -> None:
-        self._loaded_at = None
+        self._loaded_at.clear()
 
-    async def refresh(self) -> None:
-        """Fetch everything the server serves now; concurrent callers share one fetch."""
-        if self._refreshing is None or self._refreshing.done():
-            self._refreshing = asyncio.ensure_future(self._fetch())
-        await asyncio.shield(self._refreshing)
+    async def refresh(self, roots: Iterable[str] = ("/api", "/apis")) -> None:
+        """Fetch what the server serves now under ``roots``; concurrent callers share a fetch."""
+        tasks = []
+        for root in roots:
+            task = self._refreshing.get(root)
+            if task is None or task.done():
+                task = self._refreshing[root] = asyncio.ensure_future(self._fetch(root))
+            tasks.append(task)
+        await asyncio.shield(asyncio.gather(*tasks))
 
-    async def _refresh_after_miss(self) -> None:
-        if self._refreshing is not None and not self._refreshing.done():
-            await asyncio.shield(self._refreshing)
+    async def _refresh_after_miss(self, root: str) -> None:
+        task = self._refreshing.get(root)
+        if task is not None and not task.done():
+            await asyncio.shield(task)
             return
-        if self._loaded_at is not None:
-            wait = self._loaded_at + self._min_interval - time.monotonic()
+        loaded_at = self._loaded_at.get(root)
+        if loaded_at is not None:
+            wait = loaded_at + self._min_interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-        await self.refresh()
+        await self.refresh((root,))
 
-    async def _fetch(self) -> None:
-        types: list[ResourceType] = []
-        for root in ("/api", "/apis"):
-            doc = await self._get_json(root, AGGREGATED_ACCEPT)
-            parsed = parse_aggregated(doc)
-            if parsed is None:
-                parsed = await self._fetch_legacy(root, doc)
-            types.extend(parsed)
-        self._store(types)
-        self._loaded_at = time.monotonic()
+    async def _fetch(self, root: str) -> None:
+        doc = await self._get_json(root, AGGREGATED_ACCEPT)
+        parsed = parse_aggregated(doc)
+        if parsed is None:
+            parsed = await self._fetch_legacy(root, doc)
+        self._types[root] = parsed
+        self._store([t for types in self._types.values() for t in types])
+        self._loaded_at[root] = time.monotonic()
 
     async def _fetch_legacy(self, root: str, doc: dict[str, Any]) -> list[ResourceType]:
         if root == "/api":

@@ -5,6 +5,11 @@ milliseconds to build. A fleet of hundreds of registrations often points at few 
 the same credentials, so contexts are cached by a digest of (CA, certificate, key, verify mode):
 a thousand connections with the same credentials share one context.
 
+Each context is for one use, ``alpn`` (the protocols offered): httpcore sets a context's ALPN
+protocols before each of its connections (h2 or not), so a context shared between httpx and
+kube/http1.py could offer h2 to a connection that then speaks HTTP/1.1 text, and the server
+hangs up. The HTTP/1.1 pool asks for a context of its own, fixed to ``http/1.1``.
+
 Python's ``ssl`` loads a client certificate and key only from files, so they are written to a
 private temporary directory (mode 0700, files 0600), loaded, and removed at once.
 """
@@ -22,16 +27,19 @@ from navarch.kube.kubeconfig import ClusterConfig
 _CONTEXTS: dict[str, ssl.SSLContext] = {}
 
 
-def ssl_context(config: ClusterConfig) -> ssl.SSLContext:
+def ssl_context(config: ClusterConfig, *, alpn: tuple[str, ...] = ()) -> ssl.SSLContext:
+    """The context for ``config``'s credentials; with ``alpn``, one offering just those."""
     digest = hashlib.sha256()
     for part in (config.ca_data, config.client_cert_data, config.client_key_data):
         digest.update(part or b"-")
         digest.update(b"\0")
     digest.update(b"insecure" if config.insecure_skip_tls_verify else b"verify")
-    key = digest.hexdigest()
+    key = digest.hexdigest() + "/" + ",".join(alpn)
     context = _CONTEXTS.get(key)
     if context is None:
         context = _build(config)
+        if alpn:
+            context.set_alpn_protocols(list(alpn))
         _CONTEXTS[key] = context
     return context
 

@@ -24,6 +24,7 @@ from navarch.kube import (
     Unauthorized,
     UnknownKind,
     Unreachable,
+    http1,
 )
 from tests.integration.conftest import NamespaceFactory, TestFleet
 from tests.integration.helpers import configmap, eventually
@@ -428,24 +429,41 @@ async def test_both_http_versions_read_write_and_watch(
         await client.aclose()
 
 
-async def test_the_probe_answers_on_its_own_connection_and_errors_as_version_does(
-    fleet: TestFleet, tmp_path: Path
+async def test_requests_reuse_kept_alive_connections(
+    fleet: TestFleet, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """probe_version (the manager's periodic probe, kube/probe.py) gives what version() gives,
-    keeps one connection across probes, and fails with the same typed errors."""
+    """The HTTP/1.1 pool (kube/http1.py): sequential requests reuse one connection (no TLS
+    handshake each), concurrent ones open more and all come back, a connection closed while
+    idle is replaced, and the burst's extra connections are closed soon after."""
+    monkeypatch.setattr(http1, "EXTRA_EXPIRY", 0.3)
     base = fleet.fleet.cluster_config("cluster-1")
     async with Client(base) as client:
+        pool = client._pool
+        assert pool is not None
         expected = await client.version()
         assert await client.probe_version() == expected
-        probe = client._probe
-        assert probe is not None
-        first = probe._stream
+        assert len(pool._idle) == 1
+        first = pool._idle[0]
         assert await client.probe_version() == expected
-        assert probe._stream is first  # kept alive, not a new TLS handshake per probe
-        assert first is not None
-        await first.aclose()  # it went stale meanwhile: the next probe reconnects once
-        assert await client.probe_version() == expected
-        assert probe._stream is not first
+        assert pool._idle == [first]  # kept alive, not a new connection per request
+        await asyncio.gather(*(client.version() for _ in range(12)))
+        assert 1 < len(pool._idle) <= 12
+        last = pool._idle[-1]
+        await client.version()
+        assert pool._idle[-1] is last  # LIFO: the most recent one serves a quiet cluster
+        async with asyncio.timeout(10):  # the burst's extra connections are closed soon
+            while len(pool._idle) > 1:
+                await asyncio.sleep(0.05)
+        assert pool._idle == [last]
+        for conn in pool._idle:
+            await conn.stream.aclose()  # gone meanwhile: each is dropped, a new one opened
+        assert await client.version() == expected
+        assert len(pool._idle) == 1 and pool._idle[0] not in (first, last)
+
+
+async def test_the_probe_fails_with_typed_errors(fleet: TestFleet, tmp_path: Path) -> None:
+    """A bad token (inline or from a file), no server, the wrong CA: each its own error."""
+    base = fleet.fleet.cluster_config("cluster-1")
     bad = Client(ClusterConfig(name="bad", server=base.server, ca_data=base.ca_data, token="x"))
     try:
         with pytest.raises(Unauthorized, match=r"^bad: get /version"):
@@ -474,3 +492,24 @@ async def test_the_probe_answers_on_its_own_connection_and_errors_as_version_doe
             await mixed.probe_version()
     finally:
         await mixed.aclose()
+
+
+async def test_a_large_answer_arrives_whole(fleet: TestFleet) -> None:
+    """Over the server's 128 KiB compression threshold the answer comes gzip-compressed."""
+    async with Client(fleet.fleet.cluster_config("cluster-1")) as client:
+        big = "x" * 400_000  # above the server's 128 KiB compression threshold
+        await client.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "big-answer", "namespace": "default"},
+                "data": {"big": big},
+            }
+        )
+        try:
+            got = await client.get("v1", "ConfigMap", "big-answer", "default")
+            assert got["data"]["big"] == big
+            listed = await client.list("v1", "ConfigMap", "default")
+            assert any(o["data"].get("big") == big for o in listed.items)
+        finally:
+            await client.delete("v1", "ConfigMap", "big-answer", "default")

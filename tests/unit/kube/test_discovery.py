@@ -109,9 +109,24 @@ async def test_a_miss_refreshes_once_and_concurrent_misses_share_it() -> None:
         *(discovery.resource_for("apps/v1", "Deployment") for _ in range(5))
     )
     assert {t.plural for t in found} == {"deployments"}
-    assert docs.fetches == 2, "one refresh (two documents) for five concurrent misses"
+    assert docs.fetches == 1, "one refresh of /apis for five concurrent misses"
     await discovery.resource_for("v1", "Namespace")
+    assert docs.fetches == 2, "the core group is in /api: fetched at its first lookup"
+    await discovery.resource_for("v1", "Namespace")
+    await discovery.resource_for("apps/v1", "Deployment")
     assert docs.fetches == 2, "a hit does not fetch"
+
+
+async def test_core_kinds_never_fetch_the_other_groups_and_types_are_shared() -> None:
+    docs = InMemoryDocuments()
+    one = Discovery("one", docs.get_json, min_refresh_interval=0)
+    other = Discovery("other", docs.get_json, min_refresh_interval=0)
+    found = await one.resource_for("v1", "Namespace")
+    assert docs.fetches == 1 and [t.kind for t in one.cached()] == ["Namespace"]
+    assert (await other.resource_for("v1", "Namespace")) is found, "one copy for every cluster"
+    with pytest.raises(UnknownKind):
+        await one.resource_for("v1", "Widget")
+    assert docs.fetches == 3, "a core miss refreshes /api only"
 
 
 async def test_a_kind_installed_later_is_found_after_a_miss() -> None:
