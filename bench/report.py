@@ -73,8 +73,13 @@ def _scale_section(scale: dict[str, Any], stem: Path) -> list[str]:
         "alike.",
         "",
         *([f"Note: {scale['note']}.", ""] if scale.get("note") else []),
-        "| N | servers | phase | Navarch s | floor s | ratio |",
-        "|---:|---:|---|---:|---:|---:|",
+        "The machine CPU-s columns are the CPU time the whole machine (API servers, etcd, the "
+        "manager, the harness) spent during the phase: how much work each way made the shared "
+        "cores do (blank where a run predates the measure).",
+        "",
+        "| N | servers | phase | Navarch s | floor s | ratio | machine CPU-s Navarch | "
+        "machine CPU-s floor |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for n in counts:
         one = sizes[n]
@@ -82,7 +87,9 @@ def _scale_section(scale: dict[str, Any], stem: Path) -> list[str]:
             p = one["phases"][phase]
             lines.append(
                 f"| {n} | {one['servers']} | {what} | {p['navarch_seconds']} | "
-                f"{p['floor_seconds']} | {p['ratio']} |"
+                f"{p['floor_seconds']} | {p['ratio']} | "
+                f"{p.get('navarch_machine_cpu_seconds', '')} | "
+                f"{p.get('floor_machine_cpu_seconds', '')} |"
             )
     lines += [
         "",

@@ -53,6 +53,7 @@ from navarch.controllers.deployer import (
     plan,
     reapply,
     remove_stale,
+    written_where,
 )
 from navarch.controllers.helm import (
     HelmFeature,
@@ -761,9 +762,11 @@ class ClusterSummaryReconciler:
         # Only kinds recorded before this write can hold stale objects: every kind is recorded
         # (write-ahead, above) before anything of it is deployed. A first deploy lists nothing,
         # and neither does one that wrote a superset of what this process knows exists.
+        # What this process wrote narrows the scan to the namespaces it wrote in.
         scan = previous_gvks and (known is None or not known <= applied)
-        for client in clients.values() if scan else ():
-            _, errors = await remove_stale(client, previous_gvks, ctx.owner, feature, keep)
+        for deployment_type, client in clients.items() if scan else ():
+            where = None if known is None else written_where(known - applied, deployment_type)
+            _, errors = await remove_stale(client, previous_gvks, ctx.owner, feature, keep, where)
             stale_errors += errors
         if stale_errors:
             failures = await self._failed(
@@ -1805,9 +1808,17 @@ class ClusterSummaryReconciler:
                 return Requeue(WAIT_FOR_CLUSTER)
             errors: list[str] = []
             for feature, kinds in gvks.items():  # Resources, then Kustomize (Sveltos's order)
-                for client in (connection.client, self.mgmt):
+                known = self._written.get((_key(ctx.summary), feature))
+                for deployment_type, client in (
+                    ("Remote", connection.client),
+                    ("Local", self.mgmt),
+                ):
+                    # what this process wrote (if it deployed it) says where to look
+                    where = None if known is None else written_where(known, deployment_type)
                     if kinds:
-                        errors += (await remove_stale(client, kinds, ctx.owner, feature, set()))[1]
+                        errors += (
+                            await remove_stale(client, kinds, ctx.owner, feature, set(), where)
+                        )[1]
             if errors:
                 await self._feature_status(ctx, status="Removing", message="; ".join(errors))
                 return Requeue(WAIT_FOR_CLUSTER)

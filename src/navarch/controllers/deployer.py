@@ -23,7 +23,7 @@ import asyncio
 import contextlib
 import copy
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -454,37 +454,29 @@ async def remove_stale(
     owner: Owner,
     feature: str,
     keep: set[ObjectId],
+    where: dict[str, set[str]] | None = None,
 ) -> tuple[list[ObjectId], list[str]]:
     """Delete what ``owner`` deployed for ``feature`` among ``gvks`` and not in ``keep``.
 
     Returns (removed, errors). Kinds are handled most-dependent first (the reverse of the apply
     order): namespaced objects, then cluster-scoped ones, Namespaces and CRDs last. The list is
     narrowed by the feature's reason label on the server (every object Navarch deploys carries
-    it), so a cluster's other ConfigMaps or Secrets are never sent, decoded and skipped.
+    it), so a cluster's other ConfigMaps or Secrets are never sent, decoded and skipped; and,
+    with ``where`` (kind → the namespaces its objects can be in, "" for cluster scope, from
+    what this process wrote), to those namespaces, and kinds it does not name are not listed
+    at all: a cluster where other profiles deployed thousands of objects of the same kind is
+    not listed whole at every withdrawal. Deletions run a few at a time.
     """
     removed: list[ObjectId] = []
     errors: list[str] = []
+    gate = asyncio.Semaphore(CONCURRENCY)
 
     def rank(gvk: str) -> int:
         kind = parse_gvk(gvk)[1]
         return {"CustomResourceDefinition": 2, "Namespace": 1}.get(kind, 0)
 
-    for gvk in sorted(set(gvks), key=rank):
-        api_version, kind = parse_gvk(gvk)
-        try:
-            listed = await client.list(
-                api_version, kind, label_selector=f"{REASON_LABEL}={feature}"
-            )
-        except UnknownKind:
-            continue  # the kind is gone (its CRD was removed), and so are its objects
-        except KubeError as exc:
-            errors.append(f"cannot list {kind} in {client.name}: {exc.server_message}")
-            continue
-        for obj in listed.items:
-            meta = obj.get("metadata") or {}
-            ident = (gvk, str(meta.get("namespace") or ""), str(meta.get("name", "")))
-            if ident in keep or not owned_by(obj, owner, feature):
-                continue
+    async def delete(api_version: str, kind: str, ident: ObjectId) -> None:
+        async with gate:
             try:
                 await client.delete(api_version, kind, ident[2], ident[1] or None)
                 removed.append(ident)
@@ -492,7 +484,43 @@ async def remove_stale(
                 removed.append(ident)
             except KubeError as exc:
                 errors.append(f"cannot delete {kind} {ident[1]}/{ident[2]}: {exc.server_message}")
+
+    for gvk in sorted(set(gvks), key=rank):
+        if where is not None and gvk not in where:
+            continue  # nothing of this kind was written here
+        api_version, kind = parse_gvk(gvk)
+        found: list[KubeObject] = []
+        try:
+            for namespace in sorted(where[gvk]) if where is not None else [""]:
+                listed = await client.list(
+                    api_version, kind, namespace or None, label_selector=f"{REASON_LABEL}={feature}"
+                )
+                found += listed.items
+        except UnknownKind:
+            continue  # the kind is gone (its CRD was removed), and so are its objects
+        except KubeError as exc:
+            errors.append(f"cannot list {kind} in {client.name}: {exc.server_message}")
+            continue
+        doomed = []
+        for obj in found:
+            meta = obj.get("metadata") or {}
+            ident = (gvk, str(meta.get("namespace") or ""), str(meta.get("name", "")))
+            if ident not in keep and owned_by(obj, owner, feature):
+                doomed.append(ident)
+        await asyncio.gather(*(delete(api_version, kind, ident) for ident in doomed))
     return removed, errors
+
+
+def written_where(
+    written: Iterable[tuple[str, ObjectId]], deployment_type: str
+) -> dict[str, set[str]]:
+    """Kind → namespaces of the objects of ``deployment_type`` (Remote or Local) in ``written``
+    (what remove_stale's ``where`` takes)."""
+    where: dict[str, set[str]] = {}
+    for kind_of, (gvk, namespace, _name) in written:
+        if kind_of == deployment_type:
+            where.setdefault(gvk, set()).add(namespace)
+    return where
 
 
 @dataclass

@@ -36,10 +36,19 @@ _log = log.get_logger(__name__)
 SUMMARY_WRITES = 16  # ClusterSummary applies in flight per profile reconcile
 
 ProfileKey = tuple[str, str]  # ("" for a ClusterProfile, or the Profile's namespace; name)
-# A ClusterSummary's status changes re-read its profile at most this late: while a profile rolls
-# out to a thousand clusters their status writes arrive by the hundred each second, and one
-# profile reconcile (which looks at every cluster) then serves a batch of them instead of each.
-SUMMARY_BATCH = 0.5
+# A ClusterSummary's status change re-reads its profile after a delay that grows with the number
+# of clusters the profile matches: while a profile rolls out to a thousand clusters their status
+# writes arrive by the hundred each second, and one profile reconcile (which looks at every
+# cluster, so costs in proportion to them) then serves a batch of them instead of each; a profile
+# of ten clusters is re-read almost at once, so each maxUpdate wave starts without waiting.
+SUMMARY_BATCH_PER_CLUSTER = 0.0005  # seconds of delay per matching cluster
+SUMMARY_BATCH = 0.5  # at most
+
+
+def summary_batch(matching: int) -> float:
+    """How long a ClusterSummary's status change waits to re-read a profile matching
+    ``matching`` clusters (the reconcile's CPU share stays bounded whatever the size)."""
+    return min(SUMMARY_BATCH, SUMMARY_BATCH_PER_CLUSTER * matching)
 
 
 def cluster_ref(namespace: str, name: str) -> ObjectReference:
@@ -262,7 +271,7 @@ class ProfileReconciler:
         )
         summaries.add_handler(
             FuncHandler(
-                update=lambda _o, n: self._owner_of(n, delay=SUMMARY_BATCH),
+                update=lambda _o, n: self._owner_of(n, batched=True),
                 delete=self._owner_of,
             )
         )
@@ -300,7 +309,7 @@ class ProfileReconciler:
         if view(old) != view(new):
             self._everyone(new)
 
-    def _owner_of(self, summary: KubeObject, delay: float = 0.0) -> None:
+    def _owner_of(self, summary: KubeObject, batched: bool = False) -> None:
         labels = (summary.get("metadata") or {}).get("labels") or {}
         name = labels.get(self.label)
         if not name:
@@ -312,6 +321,11 @@ class ProfileReconciler:
                     if self.kind == names.PROFILE_KIND
                     else ""
                 )
+                delay = 0.0
+                if batched:
+                    profile = self.profiles.store.get(f"{namespace}/{name}" if namespace else name)
+                    matching = ((profile or {}).get("status") or {}).get("matchingClusters")
+                    delay = summary_batch(len(matching or ()))
                 self.controller.queue.add_after((namespace, name), delay)
 
     async def run(self) -> None:

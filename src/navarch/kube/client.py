@@ -591,19 +591,18 @@ class Client:
     ) -> Answer:
         """One request with a whole answer: over the HTTP/1.1 pool, else through httpx."""
         if self._pool is not None:
+            late = RequestTimeout(
+                f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
+            )
             if timeout <= 0:
-                raise RequestTimeout(
-                    f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
-                )
+                raise late
             try:
                 async with asyncio.timeout(timeout):
                     return await self._pool.request(
                         method, path, params=params, headers=headers, content=content
                     )
             except TimeoutError:
-                raise RequestTimeout(
-                    f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
-                ) from None
+                raise late from None
             except (ProtocolError, ConnectFailed) as exc:
                 raise Unreachable(
                     f"cannot reach {self.server}: {exc}", cluster=self.name, operation=operation

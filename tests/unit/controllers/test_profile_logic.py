@@ -17,6 +17,7 @@ from navarch.controllers.profile import (
     matching_clusters,
     max_update_limit,
     provisioned,
+    summary_batch,
 )
 
 
@@ -159,3 +160,10 @@ def test_retries_back_off_and_stop_at_max_consecutive_failures() -> None:
     first = retry(limited, 2)
     assert first is not None and first.after == 10.0
     assert retry(limited, 3) is None
+
+
+def test_a_summary_change_re_reads_a_small_profile_at_once_and_a_large_one_batched() -> None:
+    assert summary_batch(0) == 0.0
+    assert summary_batch(10) < 0.01  # each maxUpdate wave of a small fleet starts at once
+    assert summary_batch(1000) == 0.5  # a thousand clusters: one reconcile per half second
+    assert summary_batch(100_000) == 0.5
