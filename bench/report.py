@@ -93,7 +93,7 @@ def _scale_section(scale: dict[str, Any], stem: Path) -> list[str]:
             )
     lines += [
         "",
-        "| N | manager CPU-s (whole run) | peak RSS MiB | idle RSS MiB | goal RSS MiB "
+        "| N | manager CPU-s (the 3 phases) | peak RSS MiB | idle RSS MiB | goal RSS MiB "
         "(150 + 0.5 N) | idle CPU % of a core | requests / registration / min at idle | "
         "writes / min at idle (managed; mgmt) |",
         "|---:|---:|---:|---:|---:|---:|---:|---|",

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import time
 from collections.abc import Callable, Coroutine
@@ -209,6 +210,38 @@ def machine_busy() -> float:
     return float(t.user + t.nice + t.system + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0))
 
 
+def roles(fleet: Fleet, manager: int | None) -> dict[int, str]:
+    """The processes whose CPU is split out per phase: the management API server, the managed
+    ones, etcd, the manager and this harness (the floor's client)."""
+    found = {os.getpid(): "harness"} | ({manager: "manager"} if manager else {})
+    where = str(fleet.dir)
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if where not in cmdline:
+            continue
+        if proc.info["name"] == "etcd":
+            found[proc.pid] = "etcd"
+        elif proc.info["name"] == "kube-apiserver":
+            mgmt = "--etcd-prefix=/navarch/mgmt" in cmdline
+            found[proc.pid] = "mgmt apiserver" if mgmt else "managed apiservers"
+    return found
+
+
+def usage(by_pid: dict[int, str]) -> dict[str, float]:
+    """CPU-seconds so far of the machine and of each role's processes."""
+    spent = {"machine": machine_busy()}
+    for pid, role in by_pid.items():
+        with contextlib.suppress(psutil.Error):
+            times = psutil.Process(pid).cpu_times()
+            spent[role] = spent.get(role, 0.0) + times.user + times.system
+    return spent
+
+
+def since(before: dict[str, float], by_pid: dict[int, str]) -> dict[str, float]:
+    now = usage(by_pid)
+    return {k: round(v - before.get(k, 0.0), 1) for k, v in now.items()}
+
+
 _REQUEST_LINE = re.compile(r"^apiserver_request_total\{([^}]*)\} ([0-9.e+]+)$", re.M)
 _WRITE_VERBS = {"POST", "PUT", "PATCH", "DELETE", "APPLY", "DELETECOLLECTION"}
 
@@ -360,6 +393,7 @@ class SizeRun:
         self.watches: list[asyncio.Task[None]] = []
         self.manager: asyncio.subprocess.Process | None = None
         self.sampler: Sampler | None = None
+        self.roles: dict[int, str] = {}
         self.background = 0.0
         self.result: dict[str, Any] = {
             "registrations": count,
@@ -414,6 +448,7 @@ class SizeRun:
         self.watches = await observe(self.servers, self.observed)
         self.manager = await start_manager(self.fleet, *self.manager_args)
         self.sampler = Sampler(self.manager.pid)
+        self.roles = roles(self.fleet, self.manager.pid)
         started = time.perf_counter()
         await _wait_ready(mgmt, len(self.regs))
         self.result["ready_seconds"] = round(time.perf_counter() - started, 2)
@@ -438,18 +473,18 @@ class SizeRun:
 
         await mgmt.apply(source("scale-blue", "blue"))
         await mgmt.apply(source("scale-green", "green"))
-        started, busy = time.perf_counter(), machine_busy()
+        started, busy = time.perf_counter(), usage(self.roles)
         await mgmt.apply(profile("scale-blue", "blue", "scale-blue"))
         await observed.until(lambda: observed.count("blue", all_ns, 1) >= count * OBJECTS, "deploy")
         phases["deploy"] = {
             "navarch_seconds": round(time.perf_counter() - started, 2),
-            "navarch_machine_cpu_seconds": round(machine_busy() - busy, 1),
+            **_cpu("navarch", since(busy, self.roles)),
         }
 
         # the green profile exists before the labels change, matching nothing yet
         await mgmt.apply(profile("scale-green", "green", "scale-green"))
         await asyncio.sleep(2)
-        started, busy = time.perf_counter(), machine_busy()
+        started, busy = time.perf_counter(), usage(self.roles)
         await _gather_limited([_label(mgmt, r, "green") for r in sorted(moving)], 32)
         await observed.until(
             lambda: (
@@ -460,19 +495,19 @@ class SizeRun:
         )
         phases["label_move"] = {
             "navarch_seconds": round(time.perf_counter() - started, 2),
-            "navarch_machine_cpu_seconds": round(machine_busy() - busy, 1),
+            **_cpu("navarch", since(busy, self.roles)),
             "registrations_moved": len(moving),
         }
 
         blue_ns = all_ns - moving
-        started, busy = time.perf_counter(), machine_busy()
+        started, busy = time.perf_counter(), usage(self.roles)
         await mgmt.apply(profile("scale-blue", "blue", "scale-blue", max_update="10%", version=2))
         await observed.until(
             lambda: observed.count("blue", blue_ns, 2) >= len(blue_ns) * OBJECTS, "rollout"
         )
         phases["rollout_max_update_10pct"] = {
             "navarch_seconds": round(time.perf_counter() - started, 2),
-            "navarch_machine_cpu_seconds": round(machine_busy() - busy, 1),
+            **_cpu("navarch", since(busy, self.roles)),
         }
         self.result["manager_busy"] = {
             "cpu_seconds": round(self.sampler.cpu_seconds() - cpu0, 1),
@@ -526,14 +561,22 @@ class SizeRun:
         moved_where = [(self.server_of[r], r) for r in sorted(self.moving)]
         staying = [(self.server_of[r], r) for r in self.regs if r not in self.moving]
 
+        by_pid = roles(self.fleet, None)
+
         async def phase(name: str, work: Coroutine[Any, Any, float]) -> None:
-            busy = machine_busy()
+            busy = usage(by_pid)
             phases[name]["floor_seconds"] = round(await work, 2)
-            phases[name]["floor_machine_cpu_seconds"] = round(machine_busy() - busy, 1)
+            phases[name].update(_cpu("floor", since(busy, by_pid)))
 
         await phase("deploy", floor.apply(everywhere, "fblue", 1))
         await phase("label_move", floor.move(moved_where, "fblue", "fgreen"))
         await phase("rollout_max_update_10pct", floor.apply(staying, "fblue", 2))
+
+
+def _cpu(who: str, spent: dict[str, float]) -> dict[str, Any]:
+    """A phase's CPU: the machine's, and by role (see ``roles``)."""
+    machine = spent.pop("machine")
+    return {f"{who}_machine_cpu_seconds": machine, f"{who}_cpu_seconds_by_role": spent}
 
 
 async def _register(mgmt: Client, fleet: Fleet, server: str, name: str) -> None:
@@ -602,6 +645,10 @@ def describe(one: dict[str, Any]) -> str:
             f"ratio {phase['ratio']}; machine CPU-s navarch "
             f"{phase.get('navarch_machine_cpu_seconds')} floor "
             f"{phase.get('floor_machine_cpu_seconds')}"
+        )
+        lines.append(
+            f"    CPU-s by role: navarch {phase.get('navarch_cpu_seconds_by_role')}; floor "
+            f"{phase.get('floor_cpu_seconds_by_role')}"
         )
     busy, idle = one["manager_busy"], one["idle"]
     lines.append(

@@ -23,6 +23,12 @@ async def test_the_scale_harness_runs_end_to_end_and_reports(tmp_path: Path) -> 
     for phase in one["phases"].values():
         assert phase["navarch_seconds"] > 0 and phase["floor_seconds"] > 0
         assert phase["ratio"] == round(phase["navarch_seconds"] / phase["floor_seconds"], 2)
+    deploy = one["phases"]["deploy"]
+    for who in ("navarch", "floor"):  # the work each made the machine do, split by process
+        by_role = deploy[f"{who}_cpu_seconds_by_role"]
+        assert {"managed apiservers", "mgmt apiserver", "etcd", "harness"} <= set(by_role)
+        assert deploy[f"{who}_machine_cpu_seconds"] >= by_role["managed apiservers"] > 0
+    assert deploy["navarch_cpu_seconds_by_role"]["manager"] > 0
     assert one["phases"]["label_move"]["registrations_moved"] == 2
     assert one["manager_busy"]["peak_rss_mib"] > 20
     assert one["idle"]["window_seconds"] >= 5.0
