@@ -361,7 +361,7 @@ class SveltosClusterReconciler:
             return ProbeOutcome(failure=str(exc))
         config = connection.config
         try:
-            info = await connection.client.probe_version()
+            info = await connection.client.version()
         except KubeError as exc:
             return ProbeOutcome(failure=f"cannot reach the cluster: {exc.server_message}")
         note, ready = unsupported_note(spec, bool(status.ready))

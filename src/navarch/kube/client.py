@@ -36,9 +36,8 @@ import asyncio
 import builtins
 import json
 import time
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -54,7 +53,7 @@ from navarch.kube.errors import (
     Unreachable,
     from_status,
 )
-from navarch.kube.http1 import Answer, ConnectFailed, Http1Pool, ProtocolError, TokenFile
+from navarch.kube.http1 import Answer, ConnectFailed, Http1Pool, ProtocolError, token_source
 from navarch.kube.kubeconfig import ClusterConfig
 from navarch.kube.ratelimit import TokenBucket
 from navarch.kube.resource import (
@@ -110,14 +109,17 @@ class WatchEvent:
 KEEPALIVE_EXPIRY = 90.0
 
 
-class _TokenFileAuth(httpx.Auth):
-    """Bearer token read from a file and re-read when the file changes (rotated tokens)."""
+class _BearerAuth(httpx.Auth):
+    """The bearer token of ``token_source`` on every request (a token file is re-read when it
+    changes: rotated tokens)."""
 
-    def __init__(self, path: Path) -> None:
-        self._file = TokenFile(path)
+    def __init__(self, token: Callable[[], str | None]) -> None:
+        self._token = token
 
     def auth_flow(self, request: httpx.Request) -> Any:
-        request.headers["Authorization"] = f"Bearer {self._file.read()}"
+        token = self._token()
+        if token:
+            request.headers["Authorization"] = f"Bearer {token}"
         yield request
 
 
@@ -142,17 +144,13 @@ class Client:
         self.timeout = timeout
         self._bucket = TokenBucket(qps, burst)
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        auth: httpx.Auth | None = None
-        if config.token:
-            headers["Authorization"] = f"Bearer {config.token}"
-        elif config.token_file:
-            auth = _TokenFileAuth(config.token_file)
+        token = token_source(config)  # one reader for both paths
         verify = ssl_context(config) if config.server.startswith("https://") else False
         self._sni = config.tls_server_name
         settings: dict[str, Any] = {
             "base_url": config.server,
             "headers": headers,
-            "auth": auth,
+            "auth": _BearerAuth(token),
             "verify": verify,
             "timeout": httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             # idle connections live 90 s, as client-go's do: longer than the manager's 60 s
@@ -171,6 +169,7 @@ class Client:
             Http1Pool(
                 config,
                 USER_AGENT,
+                token,
                 max_connections=max_connections,
                 keepalive_expiry=KEEPALIVE_EXPIRY,
                 connect_timeout=min(timeout, 10.0),
@@ -508,11 +507,6 @@ class Client:
     async def version(self) -> KubeObject:
         """The server's /version: gitVersion, major, minor, platform..."""
         return await self._json("GET", "/version", operation="get /version")
-
-    async def probe_version(self) -> KubeObject:
-        """``version()``, for the manager's periodic probes: over the LIFO pool a quiet cluster
-        keeps reusing one kept-alive connection, so a probe costs no TLS handshake."""
-        return await self.version()
 
     async def _get_json(self, path: str, accept: str) -> KubeObject:
         return await self._json("GET", path, operation=f"discover {path}", accept=accept)

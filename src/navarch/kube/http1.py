@@ -109,6 +109,7 @@ class Http1Pool:
         self,
         config: ClusterConfig,
         user_agent: str,
+        token: Callable[[], str | None],
         *,
         max_connections: int = 200,
         keepalive_expiry: float = 90.0,
@@ -121,7 +122,7 @@ class Http1Pool:
         self._prefix = url.path.rstrip("/")
         self._ssl: ssl.SSLContext | None = ssl_context(config, alpn=("http/1.1",)) if tls else None
         self._tls_hostname = config.tls_server_name or self._host
-        self._token = _token_source(config)
+        self._token = token
         self._fixed = (
             f"Host: {url.netloc.rpartition('@')[2]}\r\nUser-Agent: {user_agent}\r\n"
             "Accept-Encoding: gzip\r\n"
@@ -362,8 +363,8 @@ class TokenFile:
         return self._token
 
 
-def _token_source(config: ClusterConfig) -> Callable[[], str | None]:
-    """The bearer token to send, if any."""
+def token_source(config: ClusterConfig) -> Callable[[], str | None]:
+    """The bearer token to send, if any: the kubeconfig's own, or its token file's."""
     if config.token:
         token = config.token
         return lambda: token

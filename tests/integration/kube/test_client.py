@@ -441,10 +441,10 @@ async def test_requests_reuse_kept_alive_connections(
         pool = client._pool
         assert pool is not None
         expected = await client.version()
-        assert await client.probe_version() == expected
+        assert await client.version() == expected
         assert len(pool._idle) == 1
         first = pool._idle[0]
-        assert await client.probe_version() == expected
+        assert await client.version() == expected
         assert pool._idle == [first]  # kept alive, not a new connection per request
         await asyncio.gather(*(client.version() for _ in range(12)))
         assert 1 < len(pool._idle) <= 12
@@ -461,13 +461,13 @@ async def test_requests_reuse_kept_alive_connections(
         assert len(pool._idle) == 1 and pool._idle[0] not in (first, last)
 
 
-async def test_the_probe_fails_with_typed_errors(fleet: TestFleet, tmp_path: Path) -> None:
+async def test_failures_are_typed_errors(fleet: TestFleet, tmp_path: Path) -> None:
     """A bad token (inline or from a file), no server, the wrong CA: each its own error."""
     base = fleet.fleet.cluster_config("cluster-1")
     bad = Client(ClusterConfig(name="bad", server=base.server, ca_data=base.ca_data, token="x"))
     try:
         with pytest.raises(Unauthorized, match=r"^bad: get /version"):
-            await bad.probe_version()
+            await bad.version()
     finally:
         await bad.aclose()
     token_file = tmp_path / "token"
@@ -477,19 +477,19 @@ async def test_the_probe_fails_with_typed_errors(fleet: TestFleet, tmp_path: Pat
     )
     try:
         with pytest.raises(Unauthorized):
-            await from_file.probe_version()
+            await from_file.version()
     finally:
         await from_file.aclose()
     nowhere = nowhere_client()
     try:
         with pytest.raises(Unreachable, match=r"^nowhere: get /version: cannot reach"):
-            await nowhere.probe_version()
+            await nowhere.version()
     finally:
         await nowhere.aclose()
     mixed = wrong_ca_client(fleet)
     try:
         with pytest.raises(Unreachable, match="CERTIFICATE_VERIFY_FAILED"):
-            await mixed.probe_version()
+            await mixed.version()
     finally:
         await mixed.aclose()
 

@@ -12,7 +12,7 @@ import pytest
 from anyio.streams.buffered import BufferedByteReceiveStream
 
 from navarch.kube import ClusterConfig
-from navarch.kube.http1 import Http1Pool, TokenFile, _read_body, _read_head
+from navarch.kube.http1 import Http1Pool, TokenFile, _read_body, _read_head, token_source
 
 
 def reader_of(data: bytes) -> BufferedByteReceiveStream:
@@ -90,10 +90,8 @@ async def test_a_cut_response_is_an_incomplete_read() -> None:
 
 
 def test_a_request_is_one_string_with_the_server_s_path_prefix_query_and_token() -> None:
-    pool = Http1Pool(
-        ClusterConfig(name="c", server="http://example.test:8080/k8s/c-1", token="s3cret"),
-        "navarch/test",
-    )
+    config = ClusterConfig(name="c", server="http://example.test:8080/k8s/c-1", token="s3cret")
+    pool = Http1Pool(config, "navarch/test", token_source(config))
     data = pool._encode(
         "PATCH",
         "/api/v1/namespaces/a/configmaps/x",
