@@ -27,6 +27,7 @@ from tests.integration.controllers.test_profiles import (
     configmap_source,
     get_or_none,
     present,
+    summary_feature,
     uid,
 )
 from tests.integration.helpers import eventually
@@ -51,7 +52,9 @@ async def watched_profile(
     mgmt: Client, name: str, ns: str, cluster: str, docs: list[dict[str, Any]], **spec: Any
 ) -> tuple[str, dict[str, Any]]:
     """A ContinuousWithDriftDetection ClusterProfile ``name`` of ``docs`` for clusters labelled
-    ``<name>=<name>``; returns its ClusterSummary's name and ResourceSummary once published."""
+    ``<name>=<name>``; returns its ClusterSummary's name and ResourceSummary once published and
+    the deploy is over (its status written): a change made while the first deploy still runs is
+    put right by that deploy, not repaired and recorded as drift."""
     await mgmt.apply(configmap_source(f"src-{name}", "default", *docs))
     await mgmt.apply(
         cluster_profile(
@@ -64,7 +67,12 @@ async def watched_profile(
     )
     summary = f"{name}-sveltos-{cluster}"
     rs = await eventually(lambda: tracked(mgmt, ns, summary), what="ResourceSummary published")
+    await eventually(lambda: _deployed(mgmt, ns, summary), what="first deploy over")
     return summary, rs
+
+
+async def _deployed(mgmt: Client, ns: str, summary: str) -> bool:
+    return (await summary_feature(mgmt, ns, summary)).get("status") == "Provisioned"
 
 
 async def data_is(client: Client, name: str, data: dict[str, str]) -> bool:
