@@ -43,7 +43,8 @@ async def main(selected: set[str]) -> None:
         apply = results["kube_apply"]
         print(
             f"kube_apply: navarch {apply['navarch_median']:.3f}s  floor "
-            f"{apply['floor_median']:.3f}s  ratio {apply['ratio']:.2f}  "
+            f"{apply['floor_median']:.3f}s  ratio {apply['ratio']:.2f}  httpx "
+            f"{apply['httpx_median']:.3f}s  "
             f"({apply['objects']} objects, concurrency {apply['concurrency']}, "
             f"median of {apply['rounds']})"
         )

@@ -31,6 +31,7 @@ background traffic measured for ``BACKGROUND_WINDOW`` before the manager started
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import os
@@ -46,7 +47,7 @@ from bench.common import start_manager, stop_manager, temporary_fleet
 from navarch.admin import register as reg
 from navarch.admin.install import install
 from navarch.api import names
-from navarch.engines.resources import TEMPLATE_ANNOTATION
+from navarch.engines.resources import DEFAULT_TIER, TEMPLATE_ANNOTATION, Owner, Reference, decorate
 from navarch.fleet import Fleet, managed_names
 from navarch.kube import Client, KubeObject, RequestTimeout
 
@@ -93,14 +94,30 @@ def source_text(prefix: str) -> str:
 
 
 def floor_objects(prefix: str, namespace: str, version: int) -> list[KubeObject]:
+    """What Navarch applies for the ``prefix`` profile in ``namespace``, under the floor's own
+    names: the same data, and the same ownership labels and annotations (Sveltos's, which a
+    deployed object must carry; they more than double what each apply sets), so that the
+    floor does the same work, not a lighter one."""
     labels = {LABEL: prefix} | ({ROLLOUT: str(version)} if version > 1 else {})
+    reference = Reference(kind="ConfigMap", namespace="default", name=f"scale-{prefix}")
+    owner = Owner(
+        kind=names.CLUSTER_PROFILE_KIND,
+        name=f"scale-{prefix}",
+        tier=DEFAULT_TIER,
+        cluster=names.cluster_annotation_value(NAMESPACE, namespace),
+    )
     return [
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": f"{prefix}-{i:02d}", "namespace": namespace, "labels": labels},
-            "data": {"cluster": namespace},
-        }
+        decorate(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": f"{prefix}-{i:02d}", "namespace": namespace, "labels": labels},
+                "data": {"cluster": namespace},
+            },
+            reference=reference,
+            owner=owner,
+            feature="Resources",
+        )
         for i in range(OBJECTS)
     ]
 
@@ -111,25 +128,34 @@ def floor_objects(prefix: str, namespace: str, version: int) -> list[KubeObject]
 @dataclass
 class Observed:
     """What the watches saw: (server, namespace, name) → version (the rollout label, else "1")
-    of every bench ConfigMap."""
+    of every bench ConfigMap, and a running tally by (name prefix, moved or not, version), so
+    that checking for convergence costs nothing however many objects there are (a recount at
+    every event made this process one of the busiest on the machine at N=1,000)."""
 
+    moving: set[str]
     versions: dict[tuple[int, str, str], str] = field(default_factory=dict)
+    tally: collections.Counter[tuple[str, bool, str]] = field(default_factory=collections.Counter)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def count(self, prefix: str, namespaces: set[str], version: int) -> int:
-        want = str(version)
-        return sum(
-            1
-            for (_s, ns, name), v in self.versions.items()
-            if ns in namespaces and name.startswith(prefix + "-") and v == want
-        )
+    def seen(self, key: tuple[int, str, str], version: str | None) -> None:
+        """``key`` is now at ``version`` (None: deleted)."""
+        _server, namespace, name = key
+        group = (name.partition("-")[0], namespace in self.moving)
+        old = self.versions.pop(key, None)
+        if old is not None:
+            self.tally[(*group, old)] -= 1
+        if version is not None:
+            self.versions[key] = version
+            self.tally[(*group, version)] += 1
+        self.changed.set()
 
-    def present(self, prefix: str, namespaces: set[str]) -> int:
-        return sum(
-            1
-            for (_s, ns, name) in self.versions
-            if ns in namespaces and name.startswith(prefix + "-")
-        )
+    def count(self, prefix: str, version: int, moved: bool | None = None) -> int:
+        """Objects of ``prefix`` at ``version`` in the moved namespaces, the others, or all."""
+        groups = (True, False) if moved is None else (moved,)
+        return sum(self.tally[(prefix, g, str(version))] for g in groups)
+
+    def present(self, prefix: str, moved: bool) -> int:
+        return sum(n for (p, g, _v), n in self.tally.items() if p == prefix and g == moved)
 
     async def until(self, done: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + TIMEOUT
@@ -152,10 +178,9 @@ async def observe(servers: list[Client], observed: Observed) -> list[asyncio.Tas
             meta = event.object.get("metadata") or {}
             key = (index, str(meta.get("namespace")), str(meta.get("name")))
             if event.type == "DELETED":
-                observed.versions.pop(key, None)
+                observed.seen(key, None)
             elif event.type in ("ADDED", "MODIFIED"):
-                observed.versions[key] = _version(event.object)
-            observed.changed.set()
+                observed.seen(key, _version(event.object))
 
     tasks = []
     for index, client in enumerate(servers):
@@ -163,7 +188,7 @@ async def observe(servers: list[Client], observed: Observed) -> list[asyncio.Tas
         for obj in listed.items:
             meta = obj["metadata"]
             key = (index, meta["namespace"], meta["name"])
-            observed.versions[key] = _version(obj)
+            observed.seen(key, _version(obj))
         tasks.append(asyncio.create_task(one(index, client, listed.resource_version)))
     return tasks
 
@@ -243,37 +268,65 @@ def since(before: dict[str, float], by_pid: dict[int, str]) -> dict[str, float]:
 
 
 _REQUEST_LINE = re.compile(r"^apiserver_request_total\{([^}]*)\} ([0-9.e+]+)$", re.M)
+_LABEL = re.compile(r'(\w+)="([^"]*)"')
 _WRITE_VERBS = {"POST", "PUT", "PATCH", "DELETE", "APPLY", "DELETECOLLECTION"}
 
 
-async def request_counts(client: Client) -> tuple[float, dict[str, float]]:
-    """(requests other than Lease renewals, writes by "VERB resource") served so far.
-
-    Leases are left out of the total: every API server renews its own identity Lease every
-    10 s, and the manager's leader-election Lease is reported under the writes."""
+async def requests_served(client: Client) -> dict[str, float]:
+    """Requests one API server has served so far, by "VERB resource[/subresource]"."""
     _code, text = await client.probe("/metrics", timeout=30.0)
-    total = 0.0
-    writes: dict[str, float] = {}
+    served: dict[str, float] = {}
     for labels, value in _REQUEST_LINE.findall(text):
-        verb = re.search(r'verb="([A-Z]+)"', labels)
-        resource = re.search(r'resource="([^"]*)"', labels)
-        if not (resource and resource.group(1) == "leases"):
-            total += float(value)
-        if verb and verb.group(1) in _WRITE_VERBS:
-            key = f"{verb.group(1)} {resource.group(1) if resource else ''}"
-            writes[key] = writes.get(key, 0.0) + float(value)
-    return total, writes
+        found = dict(_LABEL.findall(labels))
+        key = f"{found.get('verb', '')} {found.get('resource', '')}"
+        if found.get("subresource"):
+            key += "/" + found["subresource"]
+        served[key] = served.get(key, 0.0) + float(value)
+    return served
 
 
-def _write_delta(
-    before: list[tuple[float, dict[str, float]]], after: list[tuple[float, dict[str, float]]]
-) -> dict[str, float]:
+def _is_lease(key: str) -> bool:
+    return key.split(" ", 1)[1].startswith("leases")
+
+
+def _total(served: dict[str, float]) -> float:
+    """Every request but Lease renewals (each API server renews its own identity Lease every
+    10 s; the manager's leader-election Lease is reported under the writes)."""
+    return sum(v for k, v in served.items() if not _is_lease(k))
+
+
+def _is_write(key: str) -> bool:
+    return key.split(" ", 1)[0] in _WRITE_VERBS
+
+
+def served_delta(before: list[dict[str, float]], after: list[dict[str, float]]) -> dict[str, float]:
+    """What a set of servers served between two reads, summed over the servers."""
     delta: dict[str, float] = {}
-    for (_b, b), (_a, a) in zip(before, after, strict=True):
+    for b, a in zip(before, after, strict=True):
         for key, value in a.items():
             if value - b.get(key, 0.0) > 0:
                 delta[key] = delta.get(key, 0.0) + value - b.get(key, 0.0)
     return delta
+
+
+async def read_served(clients: list[Client]) -> list[dict[str, float]]:
+    return list(await asyncio.gather(*(requests_served(c) for c in clients)))
+
+
+def phase_requests(
+    mgmt: tuple[list[dict[str, float]], list[dict[str, float]]],
+    managed: tuple[list[dict[str, float]], list[dict[str, float]]],
+) -> dict[str, dict[str, float]]:
+    """A phase's requests by server kind and "VERB resource" (non-resource paths such as
+    /version and discovery under "GET "), without Lease renewals and without the metrics
+    scrape of each server between the two reads."""
+    out: dict[str, dict[str, float]] = {}
+    for kind, (before, after) in (("mgmt", mgmt), ("managed", managed)):
+        delta = served_delta(before, after)
+        if "GET " in delta:
+            delta["GET "] -= len(before)
+        out[kind] = {k: v for k, v in sorted(delta.items()) if v > 0 and not _is_lease(k)}
+    return out
 
 
 # -- one size ----------------------------------------------------------------------------------
@@ -344,8 +397,7 @@ class Floor:
         async with self.gates[server]:
             await self.servers[server].delete("v1", "ConfigMap", name, namespace)
 
-    async def apply(self, where: list[tuple[int, str]], prefix: str, version: int) -> float:
-        started = time.perf_counter()
+    async def apply(self, where: list[tuple[int, str]], prefix: str, version: int) -> None:
         await asyncio.gather(
             *(
                 self._apply(server, obj)
@@ -353,10 +405,8 @@ class Floor:
                 for obj in floor_objects(prefix, ns, version)
             )
         )
-        return time.perf_counter() - started
 
-    async def move(self, where: list[tuple[int, str]], old: str, new: str) -> float:
-        started = time.perf_counter()
+    async def move(self, where: list[tuple[int, str]], old: str, new: str) -> None:
         await asyncio.gather(
             *(
                 self._delete(server, o["metadata"]["name"], ns)
@@ -365,7 +415,6 @@ class Floor:
             ),
             *(self._apply(server, o) for server, ns in where for o in floor_objects(new, ns, 1)),
         )
-        return time.perf_counter() - started
 
 
 class SizeRun:
@@ -389,7 +438,7 @@ class SizeRun:
         self.regs = registration_names(count)
         self.server_of = {name: i % servers for i, name in enumerate(self.regs)}
         self.moving = moved(self.regs)
-        self.observed = Observed()
+        self.observed = Observed(self.moving)
         self.watches: list[asyncio.Task[None]] = []
         self.manager: asyncio.subprocess.Process | None = None
         self.sampler: Sampler | None = None
@@ -456,64 +505,79 @@ class SizeRun:
     async def background_requests(self) -> float:
         """Requests per minute the managed servers serve with no manager running (their own
         controllers' traffic), subtracted from what is counted at idle."""
-        before = [await request_counts(c) for c in self.servers]
+        before = await read_served(self.servers)
         t0 = time.monotonic()
         await asyncio.sleep(BACKGROUND_WINDOW)
-        after = [await request_counts(c) for c in self.servers]
-        total = sum(a[0] - b[0] - 1 for a, b in zip(after, before, strict=True))
+        after = await read_served(self.servers)
+        total = _total(served_delta(before, after)) - len(self.servers)
         return max(0.0, total) / ((time.monotonic() - t0) / 60)
 
     async def navarch_phases(self) -> dict[str, dict[str, Any]]:
         mgmt, observed, moving = self.mgmt, self.observed, self.moving
         assert self.sampler is not None
         cpu0 = self.sampler.cpu_seconds()
-        all_ns = set(self.regs)
         count = len(self.regs)
         phases: dict[str, dict[str, Any]] = {}
 
         await mgmt.apply(source("scale-blue", "blue"))
         await mgmt.apply(source("scale-green", "green"))
-        started, busy = time.perf_counter(), usage(self.roles)
-        await mgmt.apply(profile("scale-blue", "blue", "scale-blue"))
-        await observed.until(lambda: observed.count("blue", all_ns, 1) >= count * OBJECTS, "deploy")
-        phases["deploy"] = {
-            "navarch_seconds": round(time.perf_counter() - started, 2),
-            **_cpu("navarch", since(busy, self.roles)),
-        }
+
+        async def deploy() -> None:
+            await mgmt.apply(profile("scale-blue", "blue", "scale-blue"))
+            await observed.until(lambda: observed.count("blue", 1) >= count * OBJECTS, "deploy")
+
+        phases["deploy"] = await self.measured("navarch", self.roles, deploy())
+        self.result["floor_objects_match"] = await self.floor_objects_match()
 
         # the green profile exists before the labels change, matching nothing yet
         await mgmt.apply(profile("scale-green", "green", "scale-green"))
         await asyncio.sleep(2)
-        started, busy = time.perf_counter(), usage(self.roles)
-        await _gather_limited([_label(mgmt, r, "green") for r in sorted(moving)], 32)
-        await observed.until(
-            lambda: (
-                observed.present("blue", moving) == 0
-                and observed.count("green", moving, 1) >= len(moving) * OBJECTS
-            ),
-            "label move",
-        )
-        phases["label_move"] = {
-            "navarch_seconds": round(time.perf_counter() - started, 2),
-            **_cpu("navarch", since(busy, self.roles)),
-            "registrations_moved": len(moving),
-        }
 
-        blue_ns = all_ns - moving
-        started, busy = time.perf_counter(), usage(self.roles)
-        await mgmt.apply(profile("scale-blue", "blue", "scale-blue", max_update="10%", version=2))
-        await observed.until(
-            lambda: observed.count("blue", blue_ns, 2) >= len(blue_ns) * OBJECTS, "rollout"
-        )
-        phases["rollout_max_update_10pct"] = {
-            "navarch_seconds": round(time.perf_counter() - started, 2),
-            **_cpu("navarch", since(busy, self.roles)),
-        }
+        async def label_move() -> None:
+            await _gather_limited([_label(mgmt, r, "green") for r in sorted(moving)], 32)
+            await observed.until(
+                lambda: (
+                    observed.present("blue", moved=True) == 0
+                    and observed.count("green", 1, moved=True) >= len(moving) * OBJECTS
+                ),
+                "label move",
+            )
+
+        phases["label_move"] = await self.measured("navarch", self.roles, label_move())
+        phases["label_move"]["registrations_moved"] = len(moving)
+
+        staying = count - len(moving)
+
+        async def rollout() -> None:
+            await mgmt.apply(
+                profile("scale-blue", "blue", "scale-blue", max_update="10%", version=2)
+            )
+            await observed.until(
+                lambda: observed.count("blue", 2, moved=False) >= staying * OBJECTS,
+                "rollout",
+            )
+
+        phases["rollout_max_update_10pct"] = await self.measured("navarch", self.roles, rollout())
         self.result["manager_busy"] = {
             "cpu_seconds": round(self.sampler.cpu_seconds() - cpu0, 1),
             "peak_rss_mib": round(self.sampler.peak_rss / 2**20, 1),
         }
         return phases
+
+    async def floor_objects_match(self) -> bool:
+        """Whether the floor's objects are Navarch's (labels, annotations, data): one deployed
+        object compared with what ``floor_objects`` makes under the same name."""
+        first = self.regs[0]
+        live = await self.servers[self.server_of[first]].get(
+            "v1", "ConfigMap", f"blue-{0:02d}", first
+        )
+        ours = floor_objects("blue", first, 1)[0]
+
+        def shape(obj: KubeObject) -> tuple[Any, ...]:
+            meta = obj.get("metadata") or {}
+            return (meta.get("labels"), meta.get("annotations"), obj.get("data"))
+
+        return shape(live) == shape(ours)
 
     async def stop_watches(self) -> None:
         for task in self.watches:
@@ -525,18 +589,19 @@ class SizeRun:
         """The converged manager: CPU, RSS and the requests it sends over ``window`` seconds."""
         assert self.sampler is not None
         await asyncio.sleep(IDLE_SETTLE)
-        everyone = [self.mgmt, *self.servers]
-        before = [await request_counts(c) for c in everyone]
+        before = await read_served([self.mgmt, *self.servers])
         cpu_start, t0 = self.sampler.cpu_seconds(), time.monotonic()
         await asyncio.sleep(window)
         elapsed = time.monotonic() - t0
         cpu = self.sampler.cpu_seconds() - cpu_start
-        after = [await request_counts(c) for c in everyone]
+        after = await read_served([self.mgmt, *self.servers])
         minutes = elapsed / 60
         # one scrape of ours is counted between the two reads on each server
-        managed_total = sum(a[0] - b[0] - 1 for a, b in zip(after[1:], before[1:], strict=True))
-        managed_writes = _write_delta(before[1:], after[1:])
-        mgmt_writes = _write_delta(before[:1], after[:1])
+        managed = served_delta(before[1:], after[1:])
+        mgmt = served_delta(before[:1], after[:1])
+        managed_writes = {k: v for k, v in managed.items() if _is_write(k)}
+        mgmt_writes = {k: v for k, v in mgmt.items() if _is_write(k)}
+        managed_total = _total(managed) - len(self.servers)
         return {
             "window_seconds": round(elapsed, 1),
             "cpu_percent_of_core": round(100 * cpu / elapsed, 2),
@@ -546,7 +611,7 @@ class SizeRun:
             ),
             "managed_background_requests_per_minute": round(self.background, 1),
             "managed_writes_per_minute": round(sum(managed_writes.values()) / minutes, 2),
-            "mgmt_requests_per_minute": round((after[0][0] - before[0][0] - 1) / minutes, 1),
+            "mgmt_requests_per_minute": round((_total(mgmt) - 1) / minutes, 1),
             "mgmt_writes_per_minute": round(sum(mgmt_writes.values()) / minutes, 1),
             "writes": {
                 "managed": {k: round(v / minutes, 2) for k, v in sorted(managed_writes.items())},
@@ -563,14 +628,32 @@ class SizeRun:
 
         by_pid = roles(self.fleet, None)
 
-        async def phase(name: str, work: Coroutine[Any, Any, float]) -> None:
-            busy = usage(by_pid)
-            phases[name]["floor_seconds"] = round(await work, 2)
-            phases[name].update(_cpu("floor", since(busy, by_pid)))
+        phases["deploy"].update(
+            await self.measured("floor", by_pid, floor.apply(everywhere, "fblue", 1))
+        )
+        phases["label_move"].update(
+            await self.measured("floor", by_pid, floor.move(moved_where, "fblue", "fgreen"))
+        )
+        phases["rollout_max_update_10pct"].update(
+            await self.measured("floor", by_pid, floor.apply(staying, "fblue", 2))
+        )
 
-        await phase("deploy", floor.apply(everywhere, "fblue", 1))
-        await phase("label_move", floor.move(moved_where, "fblue", "fgreen"))
-        await phase("rollout_max_update_10pct", floor.apply(staying, "fblue", 2))
+    async def measured(
+        self, who: str, by_pid: dict[int, str], work: Coroutine[Any, Any, None]
+    ) -> dict[str, Any]:
+        """``work``'s wall-clock time, the CPU it made each process spend, and the requests
+        the servers served meanwhile (read outside the timed window)."""
+        mgmt0, managed0 = await read_served([self.mgmt]), await read_served(self.servers)
+        started, busy = time.perf_counter(), usage(by_pid)
+        await work
+        seconds = round(time.perf_counter() - started, 2)
+        spent = since(busy, by_pid)
+        mgmt1, managed1 = await read_served([self.mgmt]), await read_served(self.servers)
+        return {
+            f"{who}_seconds": seconds,
+            **_cpu(who, spent),
+            f"{who}_requests": phase_requests((mgmt0, mgmt1), (managed0, managed1)),
+        }
 
 
 def _cpu(who: str, spent: dict[str, float]) -> dict[str, Any]:
@@ -650,6 +733,10 @@ def describe(one: dict[str, Any]) -> str:
             f"    CPU-s by role: navarch {phase.get('navarch_cpu_seconds_by_role')}; floor "
             f"{phase.get('floor_cpu_seconds_by_role')}"
         )
+        for who in ("navarch", "floor"):
+            for kind, served in (phase.get(f"{who}_requests") or {}).items():
+                shown = ", ".join(f"{k} {v:g}" for k, v in served.items())
+                lines.append(f"    {who} requests, {kind}: {shown or 'none'}")
     busy, idle = one["manager_busy"], one["idle"]
     lines.append(
         f"  manager busy: {busy['cpu_seconds']} CPU-s, peak RSS {busy['peak_rss_mib']} MiB; idle: "

@@ -111,8 +111,12 @@ def manager(
     ] = 2.0,
     workers: Annotated[int, typer.Option(help="Parallel probes.", min=1)] = 10,
     concurrent_reconciles: Annotated[
-        int, typer.Option(help="ClusterSummaries deployed in parallel.", min=1)
-    ] = 10,
+        int,
+        typer.Option(
+            help="ClusterSummaries deployed in parallel (Sveltos's deploy worker pool: 20).",
+            min=1,
+        ),
+    ] = 20,
     kube_api_qps: Annotated[
         float, typer.Option(help="Requests per second to the management cluster.", min=1)
     ] = 100.0,

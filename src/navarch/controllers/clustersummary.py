@@ -24,6 +24,7 @@ this controller does not act on yet are named in ``status.failureMessage``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import datetime
@@ -361,8 +362,11 @@ class ClusterSummaryReconciler:
         patcher: Patcher | None = None,
         lua: LuaRunner | None = None,
         lua_methods: str = "",
+        configurations: Informer | None = None,
     ) -> None:
         self.mgmt = mgmt
+        # ClusterConfigurations as last seen (None: each record reads its object first)
+        self.configurations = configurations
         self.patcher = patcher  # None: a profile with patches fails with a clear message
         self.lua = lua  # None: a policyRef marked projectsveltos.io/lua fails likewise
         # --lua-methods: a ConfigMap of projectsveltos whose values go before every Lua script
@@ -396,7 +400,11 @@ class ClusterSummaryReconciler:
         # summaries that must deploy again whatever their hash says (an object they owned was
         # taken over); the cleared hash in status says the same across restarts
         self._redeploy: set[SummaryKey] = set()
-        self._reports_dropped: set[str] = set()
+        # ClusterReports (namespace/name) that exist: listed once, then kept by this process,
+        # their only writer, so leaving DryRun deletes one only where there is one
+        self._reports: set[str] = set()
+        self._reports_listed = False
+        self._reports_listing = asyncio.Lock()
         # parsed documents of each referenced ConfigMap/Secret, by resourceVersion: a source
         # shared by many clusters is parsed once, not once per cluster
         self._documents: dict[tuple[str, str, str], tuple[str, list[KubeObject]]] = {}
@@ -411,6 +419,7 @@ class ClusterSummaryReconciler:
                 configmaps,
                 secrets,
                 *([homes.resource_summaries] if homes is not None else []),
+                *([configurations] if configurations is not None else []),
             ],
         )
         if homes is not None:
@@ -836,7 +845,13 @@ class ClusterSummaryReconciler:
             feature,
             deployed,
             charts=charts,
+            cached=self._cached_configuration,
         )
+
+    def _cached_configuration(self, namespace: str, name: str) -> KubeObject | None:
+        if self.configurations is None:
+            return None
+        return self.configurations.store.get(f"{namespace}/{name}")
 
     # -- drift ----------------------------------------------------------------------------
 
@@ -1690,6 +1705,7 @@ class ClusterSummaryReconciler:
                 self._helm_scope(ctx, 0, self._patches(ctx)),  # valid: _collect read them
             )
         report = self._report_object(ctx)
+        self._reports.add(f"{ctx.cluster_namespace}/{report['metadata']['name']}")
         await self.mgmt.apply(report, force=True)
         await self.mgmt.apply_status(
             {
@@ -1742,16 +1758,24 @@ class ClusterSummaryReconciler:
         }
 
     async def _drop_report(self, ctx: Context) -> None:
-        """A profile out of DryRun has no report (deleted once; NotFound afterwards)."""
+        """A profile out of DryRun has no report. Which reports exist is listed once, so a
+        deploy does not cost a DELETE per cluster that finds nothing."""
         name = names.cluster_report_name(ctx.profile_kind, ctx.profile_name, ctx.cluster_name)
         key = f"{ctx.cluster_namespace}/{name}"
-        if key in self._reports_dropped:
+        async with self._reports_listing:  # one LIST, however many workers start at once
+            if not self._reports_listed:
+                listed = await self.mgmt.list(names.CONFIG_API_VERSION, names.CLUSTER_REPORT_KIND)
+                self._reports |= {
+                    f"{r['metadata']['namespace']}/{r['metadata']['name']}" for r in listed.items
+                }
+                self._reports_listed = True
+        if key not in self._reports:
             return
         with contextlib.suppress(NotFound):
             await self.mgmt.delete(
                 names.CONFIG_API_VERSION, names.CLUSTER_REPORT_KIND, name, ctx.cluster_namespace
             )
-        self._reports_dropped.add(key)
+        self._reports.discard(key)
 
     async def _invalidate_old_owner(self, old: Owner, ctx: Context) -> None:
         """A lower tier took an object over: make the old owner deploy again (and so find

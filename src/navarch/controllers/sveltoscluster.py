@@ -277,6 +277,11 @@ class SveltosClusterReconciler:
         self.secrets = secrets
         self.connections = connections
         self.probe_interval = probe_interval
+        # what the probe of each cluster last parsed, by resourceVersion (see _parsed_of)
+        self._parsed: dict[ClusterKey, tuple[str, SveltosClusterSpec, SveltosClusterStatus]] = {}
+        self._kubeconfigs: dict[
+            ClusterKey, tuple[tuple[str, str | None, str], tuple[str, str, str]]
+        ] = {}
         self.controller: Controller[ClusterKey] = Controller(
             "sveltoscluster", self.reconcile, workers=workers, informers=[clusters, secrets]
         )
@@ -310,10 +315,10 @@ class SveltosClusterReconciler:
         namespace, name = key
         obj = self.clusters.store.get(f"{namespace}/{name}")
         if obj is None or (obj.get("metadata") or {}).get("deletionTimestamp"):
+            self._forget(key)
             await self.connections.drop(key)
             return None
-        spec = SveltosClusterSpec.parse(obj.get("spec"))
-        status = SveltosClusterStatus.parse(obj.get("status"))
+        spec, status = self._parsed_of(key, obj)
         if spec.paused:
             return Requeue(self.probe_interval)
         outcome = await self._probe(key, obj, spec, status)
@@ -328,6 +333,42 @@ class SveltosClusterReconciler:
             )
         await self._write(obj, status, new_status, outcome)
         return Requeue(self.probe_interval)
+
+    def _parsed_of(
+        self, key: ClusterKey, obj: KubeObject
+    ) -> tuple[SveltosClusterSpec, SveltosClusterStatus]:
+        """Spec and status, parsed once per resourceVersion: an idle cluster's probe every
+        minute does not parse them again (neither is changed in place; see next_status)."""
+        version = str((obj.get("metadata") or {}).get("resourceVersion", ""))
+        found = self._parsed.get(key)
+        if found is None or found[0] != version or not version:
+            parsed = (
+                SveltosClusterSpec.parse(obj.get("spec")),
+                SveltosClusterStatus.parse(obj.get("status")),
+            )
+            self._parsed[key] = found = (version, *parsed)
+        return found[1], found[2]
+
+    def _kubeconfig_of(self, key: ClusterKey, spec: SveltosClusterSpec) -> tuple[str, str, str]:
+        """(kubeconfig text, source for messages, its fingerprint) from the cluster's Secret,
+        decoded and digested once per Secret resourceVersion; ProbeFailure if unusable."""
+        namespace, name = key
+        secret_name = secret_name_of(name, spec)
+        secret = self.secrets.store.get(f"{namespace}/{secret_name}")
+        version = str(((secret or {}).get("metadata") or {}).get("resourceVersion", ""))
+        seen = (secret_name, spec.kubeconfig_key_name, version)
+        found = self._kubeconfigs.get(key)
+        if found is not None and found[0] == seen and version:
+            return found[1]
+        text, source_key = kubeconfig_from_secret(namespace, name, spec, secret)
+        source = f"Secret {namespace}/{secret_name} key {source_key!r}"
+        value = (text, source, fingerprint(text))
+        self._kubeconfigs[key] = (seen, value)
+        return value
+
+    def _forget(self, key: ClusterKey) -> None:
+        self._parsed.pop(key, None)
+        self._kubeconfigs.pop(key, None)
 
     async def _probe(
         self,
@@ -347,15 +388,13 @@ class SveltosClusterReconciler:
                 failure="spec.workloadIdentity is not supported by Navarch yet: "
                 "register the cluster with a kubeconfig"
             )
-        secret = self.secrets.store.get(f"{namespace}/{secret_name_of(name, spec)}")
         try:
-            text, source_key = kubeconfig_from_secret(namespace, name, spec, secret)
-            source = f"Secret {namespace}/{secret_name_of(name, spec)} key {source_key!r}"
+            text, source, digest = self._kubeconfig_of(key, spec)
             connection = self.connections.get(key)
-            if connection is None or connection.fingerprint != fingerprint(text):
+            if connection is None or connection.fingerprint != digest:
                 kubeconfig = parse_kubeconfig(text, source=source)
                 config = kubeconfig.cluster_config(name=f"{namespace}/{name}")
-                connection = await self.connections.connect(key, config, fingerprint(text))
+                connection = await self.connections.connect(key, config, digest)
         except (ProbeFailure, KubeconfigError) as exc:
             await self.connections.drop(key)
             return ProbeOutcome(failure=str(exc))
@@ -366,6 +405,8 @@ class SveltosClusterReconciler:
             return ProbeOutcome(failure=f"cannot reach the cluster: {exc.server_message}")
         note, ready = unsupported_note(spec, bool(status.ready))
         outcome = ProbeOutcome(version=str(info.get("gitVersion", "")), note=note, ready=ready)
+        if spec.token_request_renewal_option is None:
+            return outcome
         token = config.token or ""
         created = _parse_time(str((obj.get("metadata") or {}).get("creationTimestamp", "")))
         now = time.time()

@@ -222,10 +222,18 @@ class Client:
         namespace: str | None = None,
         *,
         subresource: str | None = None,
+        from_cache: bool = False,
     ) -> KubeObject:
+        """The object; ``from_cache``: as the API server's watch cache has it (resourceVersion
+        0: possibly a little behind, but no read from etcd), for checks that tolerate that."""
         rt = await self.resource(api_version, kind)
         path = rt.path(namespace=namespace, name=name, subresource=subresource)
-        return await self._json("GET", path, operation=_op("get", kind, name, namespace))
+        return await self._json(
+            "GET",
+            path,
+            operation=_op("get", kind, name, namespace),
+            params={"resourceVersion": "0"} if from_cache else None,
+        )
 
     async def list(
         self,
@@ -585,18 +593,17 @@ class Client:
     ) -> Answer:
         """One request with a whole answer: over the HTTP/1.1 pool, else through httpx."""
         if self._pool is not None:
-            late = RequestTimeout(
-                f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
-            )
-            if timeout <= 0:
-                raise late
             try:
+                if timeout <= 0:
+                    raise TimeoutError
                 async with asyncio.timeout(timeout):
                     return await self._pool.request(
                         method, path, params=params, headers=headers, content=content
                     )
             except TimeoutError:
-                raise late from None
+                raise RequestTimeout(
+                    f"no answer within {self.timeout:.0f}s", cluster=self.name, operation=operation
+                ) from None
             except (ProtocolError, ConnectFailed) as exc:
                 raise Unreachable(
                     f"cannot reach {self.server}: {exc}", cluster=self.name, operation=operation

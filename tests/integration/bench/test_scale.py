@@ -29,6 +29,11 @@ async def test_the_scale_harness_runs_end_to_end_and_reports(tmp_path: Path) -> 
         assert {"managed apiservers", "mgmt apiserver", "etcd", "harness"} <= set(by_role)
         assert deploy[f"{who}_machine_cpu_seconds"] >= by_role["managed apiservers"] > 0
     assert deploy["navarch_cpu_seconds_by_role"]["manager"] > 0
+    # the floor applies what Navarch applies (same metadata), once each, and nothing else
+    assert one["floor_objects_match"] is True
+    assert deploy["floor_requests"]["managed"].get("APPLY configmaps") == 20 * scale.OBJECTS
+    assert deploy["navarch_requests"]["managed"].get("APPLY configmaps", 0) >= 20 * scale.OBJECTS
+    assert deploy["navarch_requests"]["mgmt"].get("APPLY clustersummaries", 0) >= 20
     assert one["phases"]["label_move"]["registrations_moved"] == 2
     assert one["manager_busy"]["peak_rss_mib"] > 20
     assert one["idle"]["window_seconds"] >= 5.0

@@ -614,6 +614,17 @@ async def test_dry_run_reports_and_changes_nothing_then_continuous_deploys(
         lambda: _gone(mgmt, CONFIG, "ClusterReport", f"dry-{tag}--sveltos--d", ns),
         what="the report goes away",
     )
+    # and again: a second round in DryRun reports again, and leaving it removes that report too
+    await mgmt.patch(CONFIG, "ClusterProfile", f"dry-{tag}", {"spec": {"syncMode": "DryRun"}})
+    await eventually(
+        lambda: get_or_none(mgmt, CONFIG, "ClusterReport", f"dry-{tag}--sveltos--d", ns),
+        what="the report written again",
+    )
+    await mgmt.patch(CONFIG, "ClusterProfile", f"dry-{tag}", {"spec": {"syncMode": "Continuous"}})
+    await eventually(
+        lambda: _gone(mgmt, CONFIG, "ClusterReport", f"dry-{tag}--sveltos--d", ns),
+        what="the second report goes away",
+    )
     await cleanup(mgmt, f"dry-{tag}")
 
 

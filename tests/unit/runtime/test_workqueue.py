@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
@@ -167,3 +168,21 @@ async def test_a_key_waits_in_the_delay_heap_once_and_the_earliest_time_wins() -
     # neither the 0.3 s nor the 5 s entry brings it back: one key, one pending due time
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(queue.get(), timeout=0.5)
+
+
+async def test_long_delays_end_on_a_whole_second_so_periodic_keys_come_due_together() -> None:
+    queue: WorkQueue[str] = WorkQueue()
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for i in range(10):
+        queue.add_after(f"k{i}", 30.0 + i / 20)  # 30.0 ... 30.45 s
+    queue.add_after("short", 0.25)  # short delays are kept as they are
+    after = loop.time()
+    dues = dict(queue._due)
+    for i in range(10):
+        due = dues[f"k{i}"]
+        assert due == math.ceil(due), "on a whole second"
+        assert start + 30.0 + i / 20 <= due < after + 30.0 + i / 20 + 1.0
+    assert len({dues[f"k{i}"] for i in range(10)}) <= 2, "half a second of keys: one or two batches"
+    assert start + 0.25 <= dues["short"] <= after + 0.25
+    assert await asyncio.wait_for(queue.get(), timeout=2) == "short"

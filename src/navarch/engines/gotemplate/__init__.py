@@ -11,10 +11,16 @@ Usage::
 
     t = Template("policy", funcs=FUNCS).parse(text)
     out = t.execute(data)            # TemplateError on a parse or execution error
+
+A profile's template is rendered once per matching cluster, always from the same text, so parse
+trees are kept by (text, function names) for the most recent ``PARSE_CACHE`` texts: parsing
+cost as much as executing. A tree does not depend on the template's name and nothing changes
+it after parsing, so one tree serves every cluster. Texts that fail to parse are not kept.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from navarch.engines.gotemplate.execute import Executor, Options, TemplateError
@@ -34,6 +40,25 @@ __all__ = [
 ]
 
 
+PARSE_CACHE = 256
+_parsed: OrderedDict[tuple[str, frozenset[str]], tuple[ListNode, dict[str, ListNode]]] = (
+    OrderedDict()
+)
+
+
+def _parse(name: str, text: str, funcs: frozenset[str]) -> tuple[ListNode, dict[str, ListNode]]:
+    key = (text, funcs)
+    found = _parsed.get(key)
+    if found is not None:
+        _parsed.move_to_end(key)
+        return found
+    found = Parser(name, text, set(funcs)).parse()
+    _parsed[key] = found
+    if len(_parsed) > PARSE_CACHE:
+        _parsed.popitem(last=False)
+    return found
+
+
 class Template:
     """A named set of templates sharing one function map and options."""
 
@@ -51,7 +76,7 @@ class Template:
 
     def parse(self, text: str) -> Template:
         try:
-            root, defined = Parser(self.name, text, set(self.funcs)).parse()
+            root, defined = _parse(self.name, text, frozenset(self.funcs))
         except ParseError as exc:
             column = None
             if exc.pos >= 0:
