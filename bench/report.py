@@ -116,9 +116,48 @@ def _scale_section(scale: dict[str, Any], stem: Path) -> list[str]:
         "registration leave Leases out.",
         "",
     ]
+    lines += _requests_table(sizes, counts)
     converge_png, rss_png = _scale_plots(sizes, counts, stem)
     lines += [f"![time to converge]({converge_png.name})", "", f"![RSS]({rss_png.name})", ""]
     return lines
+
+
+def _requests_table(sizes: dict[str, Any], counts: list[str]) -> list[str]:
+    """Requests per registration concerned in each phase (all, the moved ones, the others),
+    by server kind, Navarch beside the floor (runs before 2026-11-26 did not count them)."""
+    rows = []
+    for n in counts:
+        for phase, what in PHASES.items():
+            p = sizes[n]["phases"][phase]
+            if "navarch_requests" not in p:
+                continue
+            moved_n = sizes[n]["phases"]["label_move"].get("registrations_moved", 0)
+            moved = {"label_move": moved_n, "rollout_max_update_10pct": int(n) - moved_n}.get(
+                phase, int(n)
+            )
+            cells = [
+                f"{sum(p[f'{who}_requests'][kind].values()) / moved:.1f}"
+                for who in ("navarch", "floor")
+                for kind in ("managed", "mgmt")
+            ]
+            detail = "; ".join(f"{k} {v:g}" for k, v in p["navarch_requests"]["mgmt"].items())
+            rows.append(f"| {n} | {what} | {' | '.join(cells)} | {detail} |")
+    if not rows:
+        return []
+    objects_match = all(sizes[n].get("floor_objects_match") for n in counts)
+    return [
+        "Requests per registration concerned (all of them; the moved ones; the others), by the API "
+        "servers' own counts (`apiserver_request_total`, WATCH and Leases left out). The floor "
+        "applies the very objects Navarch does (the same ownership labels and annotations"
+        + (", checked in every run" if objects_match else "; NOT confirmed in this run")
+        + ").",
+        "",
+        "| N | phase | Navarch managed | Navarch mgmt | floor managed | floor mgmt | Navarch's "
+        "management-cluster requests |",
+        "|---:|---|---:|---:|---:|---:|---|",
+        *rows,
+        "",
+    ]
 
 
 def _writes(by_kind: dict[str, float]) -> str:

@@ -56,7 +56,7 @@ SERVERS = 10
 OBJECTS = 20
 MOVED = 0.10  # the share of registrations whose label changes
 FLOOR_IN_FLIGHT = 32
-IDLE_SETTLE = 15.0
+IDLE_SETTLE = 30.0  # after the rollout: its last status writes and connections wind down
 IDLE_WINDOW = 30.0
 BACKGROUND_WINDOW = 15.0  # the servers' own requests, measured before the manager starts
 NAMESPACE = "scale"  # of the registrations in the management cluster
@@ -318,14 +318,19 @@ def phase_requests(
     managed: tuple[list[dict[str, float]], list[dict[str, float]]],
 ) -> dict[str, dict[str, float]]:
     """A phase's requests by server kind and "VERB resource" (non-resource paths such as
-    /version and discovery under "GET "), without Lease renewals and without the metrics
-    scrape of each server between the two reads."""
+    /version and discovery under "GET "), without Lease renewals, without the metrics scrape
+    of each server between the two reads, and without WATCH (the servers' own informers
+    renewing their watches over loopback, a few a minute whoever is running)."""
     out: dict[str, dict[str, float]] = {}
     for kind, (before, after) in (("mgmt", mgmt), ("managed", managed)):
         delta = served_delta(before, after)
         if "GET " in delta:
             delta["GET "] -= len(before)
-        out[kind] = {k: v for k, v in sorted(delta.items()) if v > 0 and not _is_lease(k)}
+        out[kind] = {
+            k: v
+            for k, v in sorted(delta.items())
+            if v > 0 and not _is_lease(k) and not k.startswith("WATCH ")
+        }
     return out
 
 
@@ -590,10 +595,11 @@ class SizeRun:
         assert self.sampler is not None
         await asyncio.sleep(IDLE_SETTLE)
         before = await read_served([self.mgmt, *self.servers])
-        cpu_start, t0 = self.sampler.cpu_seconds(), time.monotonic()
+        cpu_start, t0, busy = self.sampler.cpu_seconds(), time.monotonic(), usage(self.roles)
         await asyncio.sleep(window)
         elapsed = time.monotonic() - t0
         cpu = self.sampler.cpu_seconds() - cpu_start
+        spent = since(busy, self.roles)
         after = await read_served([self.mgmt, *self.servers])
         minutes = elapsed / 60
         # one scrape of ours is counted between the two reads on each server
@@ -606,6 +612,11 @@ class SizeRun:
             "window_seconds": round(elapsed, 1),
             "cpu_percent_of_core": round(100 * cpu / elapsed, 2),
             "rss_mib": round(self.sampler.rss() / 2**20, 1),
+            # what everything costs when nothing happens: the API servers' own background work
+            # is a tax on every phase, in proportion to how long it takes
+            "cpu_percent_of_core_by_role": {
+                k: round(100 * v / elapsed, 2) for k, v in spent.items()
+            },
             "managed_requests_per_registration_per_minute": round(
                 max(0.0, managed_total / minutes - self.background) / len(self.regs), 3
             ),
@@ -745,4 +756,5 @@ def describe(one: dict[str, Any]) -> str:
         f"managed writes/min {idle['managed_writes_per_minute']}, mgmt requests/min "
         f"{idle['mgmt_requests_per_minute']} (writes {idle['mgmt_writes_per_minute']})"
     )
+    lines.append(f"  idle % of a core by role: {idle.get('cpu_percent_of_core_by_role')}")
     return "\n".join(lines)

@@ -269,12 +269,7 @@ class ProfileReconciler:
                 delete=self._everyone,
             )
         )
-        summaries.add_handler(
-            FuncHandler(
-                update=lambda _o, n: self._owner_of(n, batched=True),
-                delete=self._owner_of,
-            )
-        )
+        summaries.add_handler(FuncHandler(update=self._summary_updated, delete=self._owner_of))
 
     def _profile_updated(self, old: KubeObject, new: KubeObject) -> None:
         """Anything but the status (which only this controller writes): during a rollout each
@@ -308,6 +303,37 @@ class ProfileReconciler:
 
         if view(old) != view(new):
             self._everyone(new)
+
+    def _summary_updated(self, old: KubeObject, new: KubeObject) -> None:
+        """A summary's spec, labels, owner or finalizers changed (someone else edited what
+        this controller owns): its profile looks again at once. Only its status changed: that
+        matters to a profile only while maxUpdate paces a rollout by it; otherwise the profile
+        would look at every cluster again for nothing, about once per deployed cluster."""
+
+        def view(obj: KubeObject) -> tuple[Any, ...]:
+            meta = obj.get("metadata") or {}
+            return (
+                obj.get("spec"),
+                meta.get("labels"),
+                meta.get("ownerReferences"),
+                meta.get("finalizers"),
+                meta.get("deletionTimestamp"),
+            )
+
+        if view(old) != view(new):
+            self._owner_of(new)
+        elif (old.get("status") != new.get("status")) and self._paced(new):
+            self._owner_of(new, batched=True)
+
+    def _paced(self, summary: KubeObject) -> bool:
+        """Whether the summary's profile has maxUpdate (or is unknown here: look, to be safe)."""
+        meta = summary.get("metadata") or {}
+        name = (meta.get("labels") or {}).get(self.label)
+        if not name:
+            return False
+        key = f"{meta.get('namespace', '')}/{name}" if self.kind == names.PROFILE_KIND else name
+        profile = self.profiles.store.get(key)
+        return profile is None or (profile.get("spec") or {}).get("maxUpdate") is not None
 
     def _owner_of(self, summary: KubeObject, batched: bool = False) -> None:
         labels = (summary.get("metadata") or {}).get("labels") or {}
