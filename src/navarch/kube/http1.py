@@ -15,7 +15,7 @@ pool per Client, at most ``max_connections`` in use. The most recently used idle
 lives ``keepalive_expiry`` seconds (90 s, as client-go's; longer than the manager's 60 s probe
 interval, so a quiet cluster keeps reusing one connection and pays no TLS handshake per probe);
 the others, opened for a burst of parallel requests, are closed ``EXTRA_EXPIRY`` seconds after
-their last use by a timer, because a thousand clusters that each kept the eight connections of
+their last use by a timer, because a thousand clusters that each kept the connections of
 their last deploy would hold about 300 MiB of TLS buffers. A connection whose socket turns
 readable while idle (the server closed it) is dropped without being used. A reused
 connection that breaks before any byte of the answer arrives is replaced and the request sent
