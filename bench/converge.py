@@ -3,8 +3,9 @@
 Navarch: the real `navarch manager`; 10 registered clusters; the clock starts when the
 ClusterProfile is applied and stops when all 50 objects are present in all 10 clusters (seen
 through a watch on each cluster). Floor: the same 500 server-side applies done directly from
-one process, the 10 clusters in parallel and as many applies in flight per cluster as Navarch allows
-(``deployer.CONCURRENCY``), into a second namespace so both runs create every object.
+one process, the 10 clusters in parallel and as many applies in flight per cluster as Navarch
+allows when 10 clusters deploy at once (``deployer.InFlight``: 8), into a second namespace so
+both runs create every object.
 Then a no-op resync: the manager is restarted, relists everything and reconciles every
 ClusterSummary; the benchmark counts the objects and ClusterSummaries whose resourceVersion
 changed (the goal is none).
@@ -20,7 +21,7 @@ from typing import Any
 from bench.common import register_fleet, start_manager, stop_manager, summary, wait_ready
 from navarch.admin import register as reg
 from navarch.api import names
-from navarch.controllers.deployer import CONCURRENCY
+from navarch.controllers.deployer import InFlight
 from navarch.fleet import Fleet, managed_names
 from navarch.kube import Client, KubeObject
 
@@ -129,7 +130,7 @@ async def run(fleet: Fleet) -> dict[str, Any]:
             started = time.perf_counter()
 
             async def one_cluster(client: Client, ns: str = floor_ns, r: int = round_) -> None:
-                gate = asyncio.Semaphore(CONCURRENCY)  # as many in flight as Navarch allows
+                gate = asyncio.Semaphore(InFlight.MOST)  # as many in flight as Navarch allows
 
                 async def apply(obj: KubeObject) -> None:
                     async with gate:
