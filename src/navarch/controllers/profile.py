@@ -207,6 +207,13 @@ def summary_is_current(existing: KubeObject | None, desired: KubeObject) -> bool
     )
 
 
+def _spec_and(obj: KubeObject, metadata: tuple[str, ...]) -> tuple[Any, ...]:
+    """The spec and the named metadata fields: what an update handler compares to tell a
+    change someone made from a status write."""
+    meta = obj.get("metadata") or {}
+    return (obj.get("spec"), *(meta.get(k) for k in metadata))
+
+
 def _key(obj: KubeObject) -> ProfileKey:
     meta = obj.get("metadata") or {}
     return str(meta.get("namespace") or ""), str(meta.get("name", ""))
@@ -276,17 +283,8 @@ class ProfileReconciler:
         reconcile writes updatingClusters, and reacting to that would double the reconciles,
         each of which looks at every cluster."""
 
-        def view(obj: KubeObject) -> tuple[Any, ...]:
-            meta = obj.get("metadata") or {}
-            return (
-                obj.get("spec"),
-                meta.get("labels"),
-                meta.get("annotations"),
-                meta.get("finalizers"),
-                meta.get("deletionTimestamp"),
-            )
-
-        if view(old) != view(new) or not new.get("status"):
+        keys = ("labels", "annotations", "finalizers", "deletionTimestamp")
+        if _spec_and(old, keys) != _spec_and(new, keys) or not new.get("status"):
             self.controller.queue.add(_key(new))
 
     def _everyone(self, changed: KubeObject) -> None:
@@ -310,17 +308,8 @@ class ProfileReconciler:
         matters to a profile only while maxUpdate paces a rollout by it; otherwise the profile
         would look at every cluster again for nothing, about once per deployed cluster."""
 
-        def view(obj: KubeObject) -> tuple[Any, ...]:
-            meta = obj.get("metadata") or {}
-            return (
-                obj.get("spec"),
-                meta.get("labels"),
-                meta.get("ownerReferences"),
-                meta.get("finalizers"),
-                meta.get("deletionTimestamp"),
-            )
-
-        if view(old) != view(new):
+        keys = ("labels", "ownerReferences", "finalizers", "deletionTimestamp")
+        if _spec_and(old, keys) != _spec_and(new, keys):
             self._owner_of(new)
         elif (old.get("status") != new.get("status")) and self._paced(new):
             self._owner_of(new, batched=True)
