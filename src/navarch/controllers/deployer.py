@@ -127,12 +127,12 @@ class InFlight:
     """How many requests one cluster's deploy (or cleanup) may have in flight at once.
 
     Each request in flight to a cluster beyond the first opens a connection of its own
-    (HTTP/1.1): a TLS handshake on both sides, kept 5 s. Eight per cluster suit a handful of
-    clusters deploying at once (the converge benchmark, 10 clusters, 50 objects each, ratio
-    1.36 with 8 against 1.61 with 4), but cost 2,100 handshakes in a deploy to 300 clusters,
-    about a fifth of the manager's CPU. So the process shares ``BUDGET`` requests among the
-    deploys running when one starts: 8 each for up to 10 at once, down to 4 each for the 20
-    ClusterSummaries the manager deploys at once, never fewer than ``LEAST``.
+    (HTTP/1.1): a TLS handshake on both sides, kept 5 s. Eight per cluster keep one deploy
+    quick while only a handful of clusters deploy at once, but cost 2,100 handshakes in a
+    deploy to 300 clusters, about a fifth of the manager's CPU. So the process shares
+    ``BUDGET`` requests among the deploys running when one starts: 8 each for up to 10 at
+    once, down to 4 each for the 20 ClusterSummaries the manager deploys at once, never fewer
+    than ``LEAST``.
     """
 
     BUDGET = 80
@@ -501,23 +501,6 @@ async def remove_stale(
     """
     removed: list[ObjectId] = []
     errors: list[str] = []
-    with IN_FLIGHT.share() as width:
-        gate = asyncio.Semaphore(width)
-        await _remove_stale(client, gvks, owner, feature, keep, where, gate, removed, errors)
-    return removed, errors
-
-
-async def _remove_stale(
-    client: Client,
-    gvks: list[str],
-    owner: Owner,
-    feature: str,
-    keep: set[ObjectId],
-    where: dict[str, set[str]] | None,
-    gate: asyncio.Semaphore,
-    removed: list[ObjectId],
-    errors: list[str],
-) -> None:
 
     def rank(gvk: str) -> int:
         kind = parse_gvk(gvk)[1]
@@ -533,29 +516,35 @@ async def _remove_stale(
             except KubeError as exc:
                 errors.append(f"cannot delete {kind} {ident[1]}/{ident[2]}: {exc.server_message}")
 
-    for gvk in sorted(set(gvks), key=rank):
-        if where is not None and gvk not in where:
-            continue  # nothing of this kind was written here
-        api_version, kind = parse_gvk(gvk)
-        found: list[KubeObject] = []
-        try:
-            for namespace in sorted(where[gvk]) if where is not None else [""]:
-                listed = await client.list(
-                    api_version, kind, namespace or None, label_selector=f"{REASON_LABEL}={feature}"
-                )
-                found += listed.items
-        except UnknownKind:
-            continue  # the kind is gone (its CRD was removed), and so are its objects
-        except KubeError as exc:
-            errors.append(f"cannot list {kind} in {client.name}: {exc.server_message}")
-            continue
-        doomed = []
-        for obj in found:
-            meta = obj.get("metadata") or {}
-            ident = (gvk, str(meta.get("namespace") or ""), str(meta.get("name", "")))
-            if ident not in keep and owned_by(obj, owner, feature):
-                doomed.append(ident)
-        await asyncio.gather(*(delete(api_version, kind, ident) for ident in doomed))
+    with IN_FLIGHT.share() as width:
+        gate = asyncio.Semaphore(width)
+        for gvk in sorted(set(gvks), key=rank):
+            if where is not None and gvk not in where:
+                continue  # nothing of this kind was written here
+            api_version, kind = parse_gvk(gvk)
+            found: list[KubeObject] = []
+            try:
+                for namespace in sorted(where[gvk]) if where is not None else [""]:
+                    listed = await client.list(
+                        api_version,
+                        kind,
+                        namespace or None,
+                        label_selector=f"{REASON_LABEL}={feature}",
+                    )
+                    found += listed.items
+            except UnknownKind:
+                continue  # the kind is gone (its CRD was removed), and so are its objects
+            except KubeError as exc:
+                errors.append(f"cannot list {kind} in {client.name}: {exc.server_message}")
+                continue
+            doomed = []
+            for obj in found:
+                meta = obj.get("metadata") or {}
+                ident = (gvk, str(meta.get("namespace") or ""), str(meta.get("name", "")))
+                if ident not in keep and owned_by(obj, owner, feature):
+                    doomed.append(ident)
+            await asyncio.gather(*(delete(api_version, kind, ident) for ident in doomed))
+    return removed, errors
 
 
 def written_where(
