@@ -9,6 +9,11 @@ The read is from the manager's informer cache when it has one (``cached``): a de
 thousand clusters then costs no GET per cluster, and a redeploy that changes nothing costs no
 request at all. A cache that lags behind shows as a Conflict on the write, after which the
 object is read from the server.
+
+The object is created empty when its cluster is first seen (``create``, from the SveltosCluster
+controller, as Sveltos does at registration), so the first deploy to a cluster writes only the
+status; ``record`` still creates it if it is missing (deleted by hand, or a cluster registered
+while the manager was down and deployed to before its first probe).
 """
 
 from __future__ import annotations
@@ -91,6 +96,23 @@ def _strip_times(feature: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+async def create(mgmt: Client, cluster_namespace: str, cluster_name: str) -> KubeObject | None:
+    """The cluster's ClusterConfiguration, created empty; None if it exists already."""
+    try:
+        return await mgmt.create(
+            {
+                "apiVersion": names.CONFIG_API_VERSION,
+                "kind": names.CLUSTER_CONFIGURATION_KIND,
+                "metadata": {
+                    "name": names.cluster_configuration_name(cluster_name),
+                    "namespace": cluster_namespace,
+                },
+            }
+        )
+    except AlreadyExists:
+        return None
+
+
 async def record(
     mgmt: Client,
     cluster_namespace: str,
@@ -124,16 +146,10 @@ async def record(
         except NotFound:
             if deployed is None and charts is None:
                 return
-            try:
-                current = await mgmt.create(
-                    {
-                        "apiVersion": names.CONFIG_API_VERSION,
-                        "kind": names.CLUSTER_CONFIGURATION_KIND,
-                        "metadata": {"name": name, "namespace": cluster_namespace},
-                    }
-                )
-            except AlreadyExists:
-                continue
+            created = await create(mgmt, cluster_namespace, cluster_name)
+            if created is None:
+                continue  # created meanwhile: read it
+            current = created
         status = updated_status(
             current.get("status") or {}, profile_kind, profile_name, feature, deployed, when, charts
         )

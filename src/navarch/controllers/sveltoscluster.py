@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime
 import json
 import re
@@ -39,6 +40,7 @@ from navarch import log
 from navarch.api import names
 from navarch.api.duration import parse_duration
 from navarch.api.sveltoscluster import SveltosClusterSpec, SveltosClusterStatus
+from navarch.controllers import clusterconfiguration
 from navarch.controllers.connections import ClusterConnections, ClusterKey, fingerprint
 from navarch.kube import (
     Client,
@@ -46,6 +48,7 @@ from navarch.kube import (
     KubeconfigError,
     KubeError,
     KubeObject,
+    NotFound,
     parse_kubeconfig,
     token_kubeconfig,
 )
@@ -271,10 +274,12 @@ class SveltosClusterReconciler:
         *,
         probe_interval: float = 60.0,
         workers: int = 10,
+        configurations: Informer | None = None,
     ) -> None:
         self.mgmt = mgmt
         self.clusters = clusters
         self.secrets = secrets
+        self.configurations = configurations
         self.connections = connections
         self.probe_interval = probe_interval
         # what the probe of each cluster last parsed, by resourceVersion (see _parsed_of)
@@ -283,7 +288,10 @@ class SveltosClusterReconciler:
             ClusterKey, tuple[tuple[str, str | None, str], tuple[str, str, str]]
         ] = {}
         self.controller: Controller[ClusterKey] = Controller(
-            "sveltoscluster", self.reconcile, workers=workers, informers=[clusters, secrets]
+            "sveltoscluster",
+            self.reconcile,
+            workers=workers,
+            informers=[clusters, secrets, *([configurations] if configurations else [])],
         )
         clusters.store.add_indexer("secret", _secret_index)
         clusters.add_handler(
@@ -317,6 +325,8 @@ class SveltosClusterReconciler:
         if obj is None or (obj.get("metadata") or {}).get("deletionTimestamp"):
             self._forget(key)
             await self.connections.drop(key)
+            if obj is None:
+                await self._delete_configuration(key)
             return None
         spec, status = self._parsed_of(key, obj)
         if spec.paused:
@@ -332,7 +342,42 @@ class SveltosClusterReconciler:
                 reason=outcome.failure,
             )
         await self._write(obj, status, new_status, outcome)
+        await self._ensure_configuration(key)
         return Requeue(self.probe_interval)
+
+    def _configuration_of(self, key: ClusterKey) -> KubeObject | None:
+        assert self.configurations is not None
+        namespace, name = key
+        return self.configurations.store.get(
+            f"{namespace}/{names.cluster_configuration_name(name)}"
+        )
+
+    async def _ensure_configuration(self, key: ClusterKey) -> None:
+        """The cluster's ClusterConfiguration, created when the informer does not show it, so
+        that a first deploy only writes its status (see clusterconfiguration)."""
+        if self.configurations is None or self._configuration_of(key) is not None:
+            return
+        try:
+            await clusterconfiguration.create(self.mgmt, *key)
+        except KubeError as exc:  # informational: the first deploy creates it then
+            _log.warning(
+                "cannot create the ClusterConfiguration",
+                cluster="/".join(key),
+                reason=exc.server_message,
+            )
+
+    async def _delete_configuration(self, key: ClusterKey) -> None:
+        """A deleted cluster's ClusterConfiguration goes with it: nothing runs there any more."""
+        if self.configurations is None or self._configuration_of(key) is None:
+            return
+        namespace, name = key
+        with contextlib.suppress(NotFound):
+            await self.mgmt.delete(
+                names.CONFIG_API_VERSION,
+                names.CLUSTER_CONFIGURATION_KIND,
+                names.cluster_configuration_name(name),
+                namespace,
+            )
 
     def _parsed_of(
         self, key: ClusterKey, obj: KubeObject

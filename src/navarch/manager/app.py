@@ -167,6 +167,7 @@ async def run_controllers(mgmt: Client, config: ClusterConfig, options: ManagerO
             connections,
             probe_interval=options.probe_interval,
             workers=options.workers,
+            configurations=configurations,
         ),
         SetReconciler(mgmt, cluster_sets, clusters, kind="ClusterSet"),
         SetReconciler(mgmt, sets, clusters, kind="Set"),

@@ -158,6 +158,17 @@ async def test_registered_clusters_become_ready_with_version_and_label(
         labels = obj["metadata"]["labels"]
         assert labels[names.K8S_VERSION_LABEL] == KUBERNETES_VERSION
         assert labels["env"] == env
+
+    async def configurations() -> set[str]:
+        listed = await mgmt.list(
+            names.CONFIG_API_VERSION, names.CLUSTER_CONFIGURATION_KIND, namespace
+        )
+        return {o["metadata"]["name"] for o in listed.items if not o.get("status")}
+
+    async def configurations_created() -> bool:
+        return await configurations() == {"sveltos--one", "sveltos--two", "sveltos--three"}
+
+    await eventually(configurations_created, what="an empty ClusterConfiguration per cluster")
     two = await sveltos_cluster(mgmt, namespace, "two")
     assert two is not None
     assert two["spec"]["tokenRequestRenewalOption"]["renewTokenRequestInterval"] == "1h0m0s"
@@ -204,6 +215,13 @@ async def test_registered_clusters_become_ready_with_version_and_label(
         "one-sveltos-kubeconfig",
         "two-sveltos-kubeconfig",
     }
+
+    async def configuration_deleted() -> bool:
+        return await configurations() == {"sveltos--one", "sveltos--two"}
+
+    await eventually(
+        configuration_deleted, what="the deregistered cluster's ClusterConfiguration gone"
+    )
 
 
 async def test_a_stopped_cluster_goes_down_after_the_threshold_and_comes_back(
