@@ -4,8 +4,8 @@ Navarch: the real `navarch manager`; 10 registered clusters; the clock starts wh
 ClusterProfile is applied and stops when all 50 objects are present in all 10 clusters (seen
 through a watch on each cluster). Floor: the same 500 server-side applies done directly from
 one process, the 10 clusters in parallel and as many applies in flight per cluster as Navarch
-ever gives one deploy (``deployer.InFlight.MOST``: 8; Navarch itself gives each of 10 deploys
-running at once 2), into a second namespace so both runs create every object.
+gives each of up to 10 deploys running at once (``deployer.InFlight.MOST``: 8), into a second
+namespace so both runs create every object.
 Then a no-op resync: the manager is restarted, relists everything and reconciles every
 ClusterSummary; the benchmark counts the objects and ClusterSummaries whose resourceVersion
 changed (the goal is none).
@@ -130,7 +130,7 @@ async def run(fleet: Fleet) -> dict[str, Any]:
             started = time.perf_counter()
 
             async def one_cluster(client: Client, ns: str = floor_ns, r: int = round_) -> None:
-                gate = asyncio.Semaphore(InFlight.MOST)  # the most Navarch gives one deploy
+                gate = asyncio.Semaphore(InFlight.MOST)  # as many in flight as Navarch allows
 
                 async def apply(obj: KubeObject) -> None:
                     async with gate:

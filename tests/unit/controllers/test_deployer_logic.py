@@ -22,13 +22,13 @@ def test_written_objects_say_which_namespaces_of_which_kinds_to_look_in() -> Non
     assert written_where([], "Remote") == {}
 
 
-def test_a_few_deploys_get_eight_requests_each_and_many_share_the_budget() -> None:
+def test_a_few_deploys_get_eight_requests_each_and_many_get_one() -> None:
     budget = InFlight()
     with contextlib.ExitStack() as stack:
         widths = [stack.enter_context(budget.share()) for _ in range(25)]
         assert budget.active == 25
-    assert widths[:2] == [8, 8], "one or two deploys at once: eight each"
-    assert widths[2] == 6 and widths[9] == 2, "ten at once share the budget: two each"
-    assert widths[19] == 1 and widths[24] == InFlight.LEAST == 1, "the manager's 20 workers"
-    assert widths == sorted(widths, reverse=True)
+    assert widths[:10] == [8] * 10, "up to ten deploys at once: eight each"
+    assert widths[10:] == [1] * 15, "beyond (the manager's 20 workers busy): one connection each"
     assert budget.active == 0, "a deploy counts only while it runs"
+    with budget.share() as width:
+        assert width == 8, "a lone deploy gets eight again"
