@@ -128,13 +128,13 @@ class InFlight:
 
     Each request in flight to a cluster beyond the first opens a connection of its own
     (HTTP/1.1): a TLS handshake on both sides, kept 5 s. While only a few clusters deploy at
-    once the servers have room, and 8 per cluster make each deploy quick (10 clusters x 20
-    objects: 0.8 s against 1.4 s with 2 each). When more deploy at once (a profile reaching
-    hundreds of clusters, the manager's 20 workers busy), the servers are busy already and
-    every extra connection is pure cost: with 4 per cluster a deploy to 1,000 registrations
-    opened about 4,000 connections, a third of the manager's CPU (py-spy) and about 8 % of the
-    managed API servers'. So a deploy that starts while at most ``FEW`` run gets ``MOST``, and
-    one that starts when more run gets one connection.
+    once the servers have room, and 8 per cluster make each deploy quicker (10 clusters x 20
+    objects, `make bench` the same day: 1.23 s with 8 each, 1.43 s with 2 each). When more
+    deploy at once (a profile reaching hundreds of clusters, the manager's 20 workers busy),
+    the servers are busy already and every extra connection is pure cost: with 4 per cluster
+    a deploy to 1,000 registrations opened about 4,000 connections, a third of the manager's
+    CPU (py-spy) and about 8 % of the managed API servers'. So a deploy that starts while at
+    most ``FEW`` run gets ``MOST``, and one that starts when more run gets one connection.
     """
 
     MOST = 8
