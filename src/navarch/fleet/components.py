@@ -17,6 +17,9 @@ Pure functions, so the flags are reviewed and unit-tested in one place. The choi
   and ClusterRole aggregation. Controllers that would create Pods (deployment, replicaset, job,
   ...) stay off: no Pod can ever run here, and their churn would cost CPU for nothing. It serves
   no port (``--secure-port=0``), so N of them never compete for one.
+- Go's profiler (``/debug/pprof``) is off unless asked for (``profiling``, from
+  ``NAVARCH_FLEET_PROFILING=1``): it is how the scale benchmark's API-server CPU was traced
+  (docs/scale.md), and nothing else needs it.
 """
 
 from __future__ import annotations
@@ -63,7 +66,13 @@ def etcd_prefix(cluster: str) -> str:
 
 
 def apiserver_args(
-    binary: Path, *, pki: ClusterPKI, port: int, etcd_port: int, cluster: str
+    binary: Path,
+    *,
+    pki: ClusterPKI,
+    port: int,
+    etcd_port: int,
+    cluster: str,
+    profiling: bool = False,
 ) -> list[str]:
     return [
         str(binary),
@@ -85,7 +94,7 @@ def apiserver_args(
         "--enable-priority-and-fairness=false",
         "--max-requests-inflight=0",
         "--max-mutating-requests-inflight=0",
-        "--profiling=false",
+        f"--profiling={'true' if profiling else 'false'}",
         "--v=1",
     ]
 

@@ -44,6 +44,7 @@ from navarch.kube import Client, ClusterConfig, KubeError, merge_kubeconfigs
 from navarch.toolchain import MissingBinaryError, binary_path
 
 MANAGEMENT = "mgmt"
+PROFILING_ENV = "NAVARCH_FLEET_PROFILING"  # "1": API servers serve /debug/pprof (components)
 READY_TIMEOUT = 90.0
 
 _log = log.get_logger(__name__)
@@ -270,6 +271,7 @@ class Fleet:
                 port=cluster.port,
                 etcd_port=current.etcd_client_port,
                 cluster=cluster.name,
+                profiling=os.environ.get(PROFILING_ENV) == "1",
             ),
             log_file=log_file,
             die_with_parent=self.die_with_parent,

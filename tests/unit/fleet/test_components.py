@@ -28,6 +28,19 @@ def test_apiserver_is_private_rbac_and_can_sign_tokens() -> None:
     assert f["service-account-signing-key-file"] == "/pki/sa.key"
     assert f["service-account-key-file"] == "/pki/sa.pub"
     assert f["service-account-issuer"] == "https://127.0.0.1:1234"
+    assert f["profiling"] == "false", "Go's profiler only when asked for"
+
+
+def test_apiserver_profiling_on_request() -> None:
+    args = components.apiserver_args(
+        Path("/bin/kube-apiserver"),
+        pki=PKI,
+        port=1234,
+        etcd_port=2379,
+        cluster="cluster-1",
+        profiling=True,
+    )
+    assert flags(args)["profiling"] == "true"
 
 
 def test_prefixes_of_clusters_never_nest() -> None:
