@@ -10,10 +10,10 @@ thousand clusters then costs no GET per cluster, and a redeploy that changes not
 request at all. A cache that lags behind shows as a Conflict on the write, after which the
 object is read from the server.
 
-The object is created empty when its cluster is first seen (``create``, from the SveltosCluster
-controller, as Sveltos does at registration), so the first deploy to a cluster writes only the
-status; ``record`` still creates it if it is missing (deleted by hand, or a cluster registered
-while the manager was down and deployed to before its first probe).
+The object is created empty when its cluster is first probed (``create``, from the
+SveltosCluster controller), so the first deploy to a cluster writes only the status; ``record``
+still creates it if it is missing (deleted by hand, a paused cluster, or a deploy that got
+there before the SveltosCluster controller did).
 """
 
 from __future__ import annotations
