@@ -18,6 +18,7 @@ there before the SveltosCluster controller did).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Callable
 from typing import Any
@@ -111,6 +112,17 @@ async def create(mgmt: Client, cluster_namespace: str, cluster_name: str) -> Kub
         )
     except AlreadyExists:
         return None
+
+
+async def delete(mgmt: Client, cluster_namespace: str, cluster_name: str) -> None:
+    """The cluster's ClusterConfiguration, deleted (gone already is fine)."""
+    with contextlib.suppress(NotFound):
+        await mgmt.delete(
+            names.CONFIG_API_VERSION,
+            names.CLUSTER_CONFIGURATION_KIND,
+            names.cluster_configuration_name(cluster_name),
+            cluster_namespace,
+        )
 
 
 async def record(

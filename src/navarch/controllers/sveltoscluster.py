@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime
 import json
 import re
@@ -48,7 +47,6 @@ from navarch.kube import (
     KubeconfigError,
     KubeError,
     KubeObject,
-    NotFound,
     parse_kubeconfig,
     token_kubeconfig,
 )
@@ -370,14 +368,7 @@ class SveltosClusterReconciler:
         """A deleted cluster's ClusterConfiguration goes with it: nothing runs there any more."""
         if self.configurations is None or self._configuration_of(key) is None:
             return
-        namespace, name = key
-        with contextlib.suppress(NotFound):
-            await self.mgmt.delete(
-                names.CONFIG_API_VERSION,
-                names.CLUSTER_CONFIGURATION_KIND,
-                names.cluster_configuration_name(name),
-                namespace,
-            )
+        await clusterconfiguration.delete(self.mgmt, *key)
 
     def _parsed_of(
         self, key: ClusterKey, obj: KubeObject
