@@ -36,19 +36,31 @@ _log = log.get_logger(__name__)
 SUMMARY_WRITES = 16  # ClusterSummary applies in flight per profile reconcile
 
 ProfileKey = tuple[str, str]  # ("" for a ClusterProfile, or the Profile's namespace; name)
-# A ClusterSummary's status change re-reads its profile after a delay that grows with the number
-# of clusters the profile matches: while a profile rolls out to a thousand clusters their status
-# writes arrive by the hundred each second, and one profile reconcile (which looks at every
-# cluster, so costs in proportion to them) then serves a batch of them instead of each; a profile
-# of ten clusters is re-read almost at once, so each maxUpdate wave starts without waiting.
-SUMMARY_BATCH_PER_CLUSTER = 0.0005  # seconds of delay per matching cluster
-SUMMARY_BATCH = 0.5  # at most
+# Events that make a profile look again (a cluster's labels or readiness, a ClusterSummary's
+# status, finalizer or deletion) arrive by the hundred when many clusters change at once: a
+# label move of a hundred registrations, a profile rolling out to a thousand. A reconcile looks
+# at every cluster, so each event re-reads the profile after a delay that grows with the number
+# of clusters (at most BATCH), and one reconcile serves the whole batch instead of one each. In
+# a fleet of ten the delay is 5 ms, so each maxUpdate wave starts without waiting.
+BATCH_PER_CLUSTER = 0.0005  # seconds of delay per cluster
+BATCH = 0.5  # at most
+# While maxUpdate paces a rollout, updatingClusters/updatedClusters change with every wave; the
+# status (two entries per cluster) is written at most every PROGRESS_PER_CLUSTER x matching
+# seconds (at most PROGRESS_EVERY), always at once when the rollout starts or ends. The status is
+# a report: the reconcile counts in-flight clusters from the ClusterSummaries themselves.
+PROGRESS_PER_CLUSTER = 0.005
+PROGRESS_EVERY = 5.0
 
 
-def summary_batch(matching: int) -> float:
-    """How long a ClusterSummary's status change waits to re-read a profile matching
-    ``matching`` clusters (the reconcile's CPU share stays bounded whatever the size)."""
-    return min(SUMMARY_BATCH, SUMMARY_BATCH_PER_CLUSTER * matching)
+def batch_delay(clusters: int) -> float:
+    """How long an event waits to re-read a profile that looks at ``clusters`` clusters (the
+    reconcile's CPU share stays bounded whatever the size)."""
+    return min(BATCH, BATCH_PER_CLUSTER * clusters)
+
+
+def progress_interval(matching: int) -> float:
+    """The least time between two writes of a rollout's progress to the profile's status."""
+    return min(PROGRESS_EVERY, PROGRESS_PER_CLUSTER * matching)
 
 
 def cluster_ref(namespace: str, name: str) -> ObjectReference:
@@ -239,6 +251,9 @@ class ProfileReconciler:
         self.clusters = clusters
         self.sets = sets
         self.summaries = summaries
+        # per profile with a rollout going on: (spec hash, clusters it has written)
+        self._rollouts: dict[ProfileKey, tuple[bytes, set[tuple[str, str]]]] = {}
+        self._progress_written: dict[ProfileKey, float] = {}  # loop time of the last write
         self.label = (
             names.PROFILE_LABEL if kind == names.PROFILE_KIND else names.CLUSTER_PROFILE_LABEL
         )
@@ -289,10 +304,14 @@ class ProfileReconciler:
 
     def _everyone(self, changed: KubeObject) -> None:
         namespace = str((changed.get("metadata") or {}).get("namespace") or "")
+        delay = self._batch()
         for profile in self.profiles.store.list():
             key = _key(profile)
             if self.kind != names.PROFILE_KIND or key[0] == namespace:
-                self.controller.queue.add(key)
+                self.controller.queue.add_after(key, delay)
+
+    def _batch(self) -> float:
+        return batch_delay(len(self.clusters.store))
 
     def _cluster_updated(self, old: KubeObject, new: KubeObject) -> None:
         def view(obj: KubeObject) -> tuple[Any, ...]:
@@ -304,15 +323,15 @@ class ProfileReconciler:
 
     def _summary_updated(self, old: KubeObject, new: KubeObject) -> None:
         """A summary's spec, labels, owner or finalizers changed (someone else edited what
-        this controller owns): its profile looks again at once. Only its status changed: that
-        matters to a profile only while maxUpdate paces a rollout by it; otherwise the profile
-        would look at every cluster again for nothing, about once per deployed cluster."""
+        this controller owns, or it is being deleted): its profile looks again. Only its
+        status changed: that matters to a profile only while maxUpdate paces a rollout by it;
+        otherwise the profile would look at every cluster again for nothing, about once per
+        deployed cluster."""
 
         keys = ("labels", "ownerReferences", "finalizers", "deletionTimestamp")
-        if _spec_and(old, keys) != _spec_and(new, keys):
+        changed = _spec_and(old, keys) != _spec_and(new, keys)
+        if changed or (old.get("status") != new.get("status") and self._paced(new)):
             self._owner_of(new)
-        elif (old.get("status") != new.get("status")) and self._paced(new):
-            self._owner_of(new, batched=True)
 
     def _paced(self, summary: KubeObject) -> bool:
         """Whether the summary's profile has maxUpdate (or is unknown here: look, to be safe)."""
@@ -324,7 +343,7 @@ class ProfileReconciler:
         profile = self.profiles.store.get(key)
         return profile is None or (profile.get("spec") or {}).get("maxUpdate") is not None
 
-    def _owner_of(self, summary: KubeObject, batched: bool = False) -> None:
+    def _owner_of(self, summary: KubeObject) -> None:
         labels = (summary.get("metadata") or {}).get("labels") or {}
         name = labels.get(self.label)
         if not name:
@@ -336,12 +355,7 @@ class ProfileReconciler:
                     if self.kind == names.PROFILE_KIND
                     else ""
                 )
-                delay = 0.0
-                if batched:
-                    profile = self.profiles.store.get(f"{namespace}/{name}" if namespace else name)
-                    matching = ((profile or {}).get("status") or {}).get("matchingClusters")
-                    delay = summary_batch(len(matching or ()))
-                self.controller.queue.add_after((namespace, name), delay)
+                self.controller.queue.add_after((namespace, name), self._batch())
 
     async def run(self) -> None:
         await self.controller.run()
@@ -353,6 +367,8 @@ class ProfileReconciler:
         namespace, name = key
         profile = self.profiles.store.get(f"{namespace}/{name}" if namespace else name)
         if profile is None:
+            self._rollouts.pop(key, None)
+            self._progress_written.pop(key, None)
             return None
         meta = profile.get("metadata") or {}
         if meta.get("deletionTimestamp"):
@@ -361,7 +377,7 @@ class ProfileReconciler:
             await self._patch_finalizers(profile, [*(meta.get("finalizers") or []), self.finalizer])
             return None  # the update event brings the profile back with its finalizer
         if names.PROFILE_PAUSED_ANNOTATION in (meta.get("annotations") or {}):
-            await self._write_status(profile, suspended=True)
+            await self._write_status(profile, key, suspended=True)
             return None
         spec = Spec.parse(profile.get("spec"))
         try:
@@ -371,29 +387,28 @@ class ProfileReconciler:
             return None
         wanted = {(r.namespace or "", r.name or "") for r in matching}
         digest = spec_hash(profile.get("spec") or {})
-        status = Status.parse(profile.get("status"))
-        updating = _keys_at(status.updating_clusters, digest)
-        updated = _keys_at(status.updated_clusters, digest)
-        limit = max_update_limit(spec.max_update, len(matching))
+        paced = spec.max_update is not None
+        rolled = self._rolled(key, Status.parse(profile.get("status")), digest) if paced else set()
         in_flight: set[tuple[str, str]] = set()
-        writes: list[tuple[KubeObject, KubeObject | None]] = []
+        updated: set[tuple[str, str]] = set()
+        pending: list[tuple[KubeObject, KubeObject | None, tuple[str, str]]] = []
         for ref in matching:
             cluster = (ref.namespace or "", ref.name or "")
             desired = summary_object(profile, self.kind, *cluster)
             existing = self.summaries.store.get(f"{ref.namespace}/{desired['metadata']['name']}")
             if existing is not None and (existing.get("metadata") or {}).get("deletionTimestamp"):
                 continue  # being withdrawn; recreated once it is gone
-            if summary_is_current(existing, desired):
-                if cluster in updating and existing is not None and not provisioned(existing):
-                    in_flight.add(cluster)
-                elif cluster in updating:
-                    updated.add(cluster)
-                continue
-            if limit is not None and len(in_flight) >= limit:
-                continue  # maxUpdate: this cluster waits for one in flight to finish
-            writes.append((desired, existing))
-            in_flight.add(cluster)
-        await self._write_summaries(writes)
+            if not summary_is_current(existing, desired):
+                pending.append((desired, existing, cluster))
+            elif paced and not provisioned(existing or {}):
+                in_flight.add(cluster)  # at this spec, not done yet
+            elif cluster in rolled:
+                updated.add(cluster)
+        # maxUpdate: the clusters in flight are counted first, then the room left is filled
+        limit = max_update_limit(spec.max_update, len(matching))
+        writes = pending if limit is None else pending[: max(0, limit - len(in_flight))]
+        in_flight.update(cluster for _, _, cluster in writes)
+        await self._write_summaries([(desired, existing) for desired, existing, _ in writes])
         for summary in self._owned_summaries(key):
             spec_of = summary.get("spec") or {}
             cluster = (
@@ -405,10 +420,24 @@ class ProfileReconciler:
             ):
                 await self._delete_summary(summary)
         rollout = None
-        if spec.max_update is not None and in_flight:
-            rollout = (digest, sorted(in_flight), sorted(updated & wanted))
-        await self._write_status(profile, matching=matching, rollout=rollout)
-        return None
+        if paced and in_flight:
+            rollout = (digest, sorted(in_flight), sorted(updated))
+            self._rollouts[key] = (digest, rolled | in_flight)
+        else:
+            self._rollouts.pop(key, None)
+        return await self._write_status(profile, key, matching=matching, rollout=rollout)
+
+    def _rolled(self, key: ProfileKey, status: Status, digest: bytes) -> set[tuple[str, str]]:
+        """The clusters this spec's rollout has written so far: those its status names, and
+        those written since the status was last written (it is written at most every
+        ``progress_interval``)."""
+        rolled = _keys_at(status.updating_clusters, digest) | _keys_at(
+            status.updated_clusters, digest
+        )
+        known = self._rollouts.get(key)
+        if known is not None and known[0] == digest:
+            rolled |= known[1]
+        return rolled
 
     def _matching(self, profile: KubeObject, namespace: str, name: str) -> list[ObjectReference]:
         """The profile's own matching clusters, plus those of every profile depending on it
@@ -509,11 +538,14 @@ class ProfileReconciler:
     async def _write_status(
         self,
         profile: KubeObject,
+        key: ProfileKey,
         *,
         matching: list[ObjectReference] | None = None,
         suspended: bool = False,
         rollout: tuple[bytes, list[tuple[str, str]], list[tuple[str, str]]] | None = None,
-    ) -> None:
+    ) -> Requeue | None:
+        """Apply the status if it changed. A change of the rollout's progress alone waits for
+        ``progress_interval`` since the last write (the returned Requeue brings it back)."""
         meta = profile.get("metadata") or {}
         current = profile.get("status") or {}
         if suspended:
@@ -539,10 +571,25 @@ class ProfileReconciler:
             "updatingClusters",
             "updatedClusters",
         )
-        if {k: current.get(k) for k in owned if current.get(k) not in (None, [])} == {
-            k: v for k, v in status.items() if v not in (None, [])
-        }:
-            return
+        was = {k: current.get(k) for k in owned if current.get(k) not in (None, [])}
+        now = {k: v for k, v in status.items() if v not in (None, [])}
+        if was == now:
+            return None
+        progress = ("updatingClusters", "updatedClusters")
+        loop_time = asyncio.get_running_loop().time()
+        if (
+            rollout is not None
+            and (was.get("updatingClusters") or {}).get("hash") == now["updatingClusters"]["hash"]
+            and {k: v for k, v in was.items() if k not in progress}
+            == {k: v for k, v in now.items() if k not in progress}
+        ):  # the same rollout, further on
+            wait = (
+                self._progress_written.get(key, -math.inf)
+                + progress_interval(len(matching or ()))
+                - loop_time
+            )
+            if wait > 0:
+                return Requeue(after=wait)
         metadata = {"name": meta["name"]}
         if meta.get("namespace"):
             metadata["namespace"] = meta["namespace"]
@@ -554,6 +601,11 @@ class ProfileReconciler:
                 "status": status,
             }
         )
+        if rollout is not None:
+            self._progress_written[key] = loop_time
+        else:
+            self._progress_written.pop(key, None)
+        return None
 
 
 def _keys_at(clusters: Clusters | None, digest: bytes) -> set[tuple[str, str]]:

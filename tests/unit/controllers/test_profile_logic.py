@@ -13,11 +13,12 @@ from navarch.controllers.clustersummary import (
     unsupported,
 )
 from navarch.controllers.profile import (
+    batch_delay,
     dependents_of,
     matching_clusters,
     max_update_limit,
+    progress_interval,
     provisioned,
-    summary_batch,
 )
 
 
@@ -162,8 +163,14 @@ def test_retries_back_off_and_stop_at_max_consecutive_failures() -> None:
     assert retry(limited, 3) is None
 
 
-def test_a_summary_change_re_reads_a_small_profile_at_once_and_a_large_one_batched() -> None:
-    assert summary_batch(0) == 0.0
-    assert summary_batch(10) < 0.01  # each maxUpdate wave of a small fleet starts at once
-    assert summary_batch(1000) == 0.5  # a thousand clusters: one reconcile per half second
-    assert summary_batch(100_000) == 0.5
+def test_an_event_re_reads_a_small_profile_at_once_and_a_large_one_batched() -> None:
+    assert batch_delay(0) == 0.0
+    assert batch_delay(10) < 0.01  # each maxUpdate wave of a small fleet starts at once
+    assert batch_delay(1000) == 0.5  # a thousand clusters: one reconcile per half second
+    assert batch_delay(100_000) == 0.5
+
+
+def test_rollout_progress_is_written_at_a_pace_that_grows_with_the_profile() -> None:
+    assert progress_interval(3) < 0.02  # a small fleet's status follows each wave
+    assert progress_interval(1000) == 5.0  # two entries per cluster: at most every 5 s
+    assert progress_interval(100_000) == 5.0
