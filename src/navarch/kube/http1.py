@@ -95,9 +95,9 @@ class _Connection(asyncio.Protocol):
     """One kept-alive connection: an asyncio protocol that decrypts TLS as bytes arrive (an
     ``ssl.SSLObject`` over memory BIOs) and keeps the plaintext for the response reader.
 
-    The reader methods (``receive_until``, ``receive_exactly``, ``receive``) behave as anyio's
-    ``Reader``'s and raise its exceptions, so a response is parsed the same
-    way over either. A whole response usually arrives in one ``data_received``: reading it then
+    The reader methods (``receive_until``, ``receive_exactly``, ``receive``) behave as those of
+    anyio's ``BufferedByteReceiveStream`` and raise its exceptions, so a response is parsed the
+    same way over either. A whole response usually arrives in one ``data_received``: reading it then
     costs one wake-up, not a chain of stream layers per call.
     """
 
@@ -201,7 +201,7 @@ class _Connection(asyncio.Protocol):
         if self._transport is not None:
             self._transport.abort()
 
-    # the reader (anyio Reader's contract)
+    # the reader (the contract of anyio's BufferedByteReceiveStream)
 
     async def _more(self) -> None:
         """Wait for more bytes; raises what ended the connection."""
