@@ -188,7 +188,7 @@ class _Connection(asyncio.Protocol):
             self._flush()
 
     def closed_by_peer(self) -> bool:
-        """Readable while idle: the server closed it (or sent what nobody asked for)."""
+        """Ended while idle (the server closed it), or sent what nobody asked for."""
         return (
             bool(self.buffer)
             or self._eof
@@ -197,7 +197,7 @@ class _Connection(asyncio.Protocol):
             or self._transport.is_closing()
         )
 
-    async def close(self) -> None:
+    def close(self) -> None:
         if self._transport is not None:
             self._transport.abort()
 
@@ -283,7 +283,6 @@ class Http1Pool:
         self._idle: list[_Connection] = []  # the most recently used last
         self._slots = asyncio.Semaphore(max_connections)
         self._sweep: asyncio.TimerHandle | None = None
-        self._closing: set[asyncio.Task[None]] = set()
 
     async def request(
         self,
@@ -298,7 +297,7 @@ class Http1Pool:
         ProtocolError; a cancellation (the caller's timeout) drops the connection."""
         data = self._encode(method, path, params, headers, content)
         async with self._slots:
-            conn = await self._take_idle()
+            conn = self._take_idle()
             if conn is not None:
                 try:
                     return await self._exchange(conn, data)
@@ -318,8 +317,7 @@ class Http1Pool:
             self._sweep.cancel()
         idle, self._idle = self._idle, []
         for conn in idle:
-            await conn.close()
-        await asyncio.gather(*self._closing, return_exceptions=True)
+            conn.close()
 
     def _release(self, conn: _Connection) -> None:
         conn.idle_since = time.monotonic()
@@ -334,10 +332,8 @@ class Http1Pool:
         keep = [c for c in self._idle[:-1] if now - c.idle_since < EXTRA_EXPIRY]
         old = [c for c in self._idle[:-1] if now - c.idle_since >= EXTRA_EXPIRY]
         self._idle = [*keep, *self._idle[-1:]]
-        if old:
-            task = asyncio.ensure_future(_close_all(old))
-            self._closing.add(task)
-            task.add_done_callback(self._closing.discard)
+        for conn in old:
+            conn.close()
         if len(self._idle) > 1:
             self._sweep = asyncio.get_running_loop().call_later(EXTRA_EXPIRY, self._close_extra)
 
@@ -364,33 +360,33 @@ class Http1Pool:
         head = "".join(lines).encode("latin-1")
         return head + content if content else head
 
-    async def _take_idle(self) -> _Connection | None:
+    def _take_idle(self) -> _Connection | None:
         now = time.monotonic()
         while self._idle:
             conn = self._idle.pop()
             if now - conn.idle_since < self._expiry and not conn.closed_by_peer():
                 return conn
-            await conn.close()
+            conn.close()
         return None
 
     async def _open(self) -> _Connection:
         loop = asyncio.get_running_loop()
         conn: _Connection | None = None
+        secure = False
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, conn = await loop.create_connection(
                     lambda: _Connection(self._ssl, self._tls_hostname), self._host, self._port
                 )
                 await conn.handshake()
+            secure = True
         except TimeoutError:
-            await _discard(conn)
             raise ConnectFailed(f"no connection within {self._connect_timeout:.0f}s") from None
         except (OSError, anyio.EndOfStream, anyio.BrokenResourceError) as exc:
-            await _discard(conn)
             raise ConnectFailed(str(exc) or type(exc).__name__) from None
-        except BaseException:
-            await _discard(conn)
-            raise
+        finally:
+            if conn is not None and not secure:
+                conn.close()
         return conn
 
     async def _exchange(self, conn: _Connection, data: bytes) -> Answer:
@@ -411,19 +407,9 @@ class Http1Pool:
             raise ProtocolError(f"unreadable answer ({exc})") from None
         finally:
             if not done or head.close:
-                await conn.close()
+                conn.close()
         self._release(conn)
         return Answer(head.status, body, head.headers.get("retry-after"))
-
-
-async def _discard(conn: _Connection | None) -> None:
-    if conn is not None:
-        await conn.close()
-
-
-async def _close_all(connections: list[_Connection]) -> None:
-    for conn in connections:
-        await conn.close()
 
 
 class _Stale(Exception):

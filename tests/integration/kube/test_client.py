@@ -456,7 +456,7 @@ async def test_requests_reuse_kept_alive_connections(
                 await asyncio.sleep(0.05)
         assert pool._idle == [last]
         for conn in pool._idle:
-            await conn.close()  # gone meanwhile: each is dropped, a new one opened
+            conn.close()  # gone meanwhile: each is dropped, a new one opened
         assert await client.version() == expected
         assert len(pool._idle) == 1 and pool._idle[0] not in (first, last)
 
