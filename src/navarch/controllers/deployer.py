@@ -4,8 +4,9 @@ The ClusterSummary controller decides *what* (the decorated objects of every pol
 order); this module does the I/O against one cluster, object by object:
 
 1. the kind must be served (else: the document and "is its CRD installed?");
-2. namespaced objects without a namespace go to ``default``; the namespace is created first
-   unless the policyRef says ``skipNamespaceCreation``;
+2. namespaced objects without a namespace go to ``default``; a namespace the server reports
+   missing is created and the object applied again, unless the policyRef says
+   ``skipNamespaceCreation`` (``_Namespaces``: the first object of each namespace goes alone);
 3. the object's current owner is checked (``engines.resources.may_deploy``): a conflict writes
    nothing and is reported, a lower-tier profile takes over;
 4. server-side apply with field manager ``navarch``, forced (Sveltos forces too: the profile's
@@ -23,7 +24,7 @@ import asyncio
 import contextlib
 import copy
 import dataclasses
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,7 +191,7 @@ async def deploy(
     A conflict or error stops the groups after it (unless continueOnConflict/continueOnError).
     """
     outcome = Outcome()
-    known_namespaces: dict[str, set[str]] = {}
+    namespaces = _Namespaces()
     groups: list[list[Item]] = []
     for item in items:
         rank = _rank(item.obj)
@@ -207,12 +208,11 @@ async def deploy(
             except KubeError as exc:
                 outcome.errors.append(f"{_label(item)}: {exc.server_message}")
         try:
-            await _ensure_namespaces(resolved, known_namespaces)
             current = await _prefetch(resolved)
         except KubeError as exc:
             outcome.errors.append(f"cannot read the cluster: {exc.server_message}")
             return outcome
-        results = await _apply_all(resolved, current, owner, kept_paths)
+        results = await _apply_all(resolved, current, owner, kept_paths, namespaces)
         _collect_results(outcome, resolved, results)
         if (outcome.errors and not continue_on_error) or (
             outcome.conflicts and not continue_on_conflict
@@ -244,6 +244,7 @@ async def _apply_all(
     current: dict[tuple[str, str, str, str], KubeObject],
     owner: Owner,
     kept_paths: KeptPaths | None,
+    namespaces: _Namespaces,
 ) -> list[tuple[Deployed, Owner | None] | str | BaseException]:
     async def one(r: _Resolved) -> tuple[Deployed, Owner | None] | str:
         live = current.get(_current_key(r))
@@ -251,8 +252,8 @@ async def _apply_all(
             paths = kept_paths(live)
             if paths:
                 r.item = dataclasses.replace(r.item, obj=keep_live_values(r.item.obj, live, paths))
-        async with gate:
-            return await _apply_one(r, live, owner)
+        async with namespaces.turn(namespaces.key(r)), gate:
+            return await _apply_one(r, live, owner, namespaces)
 
     with IN_FLIGHT.share() as width:
         gate = asyncio.Semaphore(width)
@@ -319,32 +320,68 @@ async def _resolve(client: Client, item: Item, restrict_local_namespace: str | N
     return _Resolved(item=item, client=client, rt=rt, namespace=namespace)
 
 
-async def _ensure_namespaces(resolved: list[_Resolved], known: dict[str, set[str]]) -> None:
-    """Create the namespaces the objects need (unless skipNamespaceCreation).
+class _Namespaces:
+    """The namespaces one deploy writes into, found to exist by writing, not by asking first.
 
-    One GET per namespace not yet seen in this deploy, in parallel: a LIST of every namespace
-    would cost as much as the cluster has namespaces, at every deploy of every profile. The GET
-    is served from the API server's watch cache (no etcd read): a namespace it has not seen yet
-    is created and found to exist (AlreadyExists), and one deleted a moment ago makes the
-    applies fail, to be retried."""
-    wanted: dict[tuple[str, str], Client] = {}
-    for r in resolved:
+    A namespace a profile deploys into nearly always exists already (after the first deploy,
+    always), so a GET before each deploy would be one more request per cluster for nothing. An
+    apply into a missing namespace fails with NotFound naming the namespace; it is then created
+    (once, however many applies hit it) and the apply repeated. So that a deploy of twenty
+    objects into a new namespace does not send twenty applies that fail, the first object of
+    each namespace not yet written in this deploy goes alone, the others after it (unless
+    ``first_alone`` is False: a drift repair applies everything at once)."""
+
+    def __init__(self, *, first_alone: bool = True) -> None:
+        self._first_alone = first_alone
+        self._first: dict[tuple[str, str], asyncio.Event] = {}
+        self._creating: dict[tuple[str, str], asyncio.Task[None]] = {}
+
+    @staticmethod
+    def key(r: _Resolved) -> tuple[str, str] | None:
         if not r.namespace or r.item.skip_namespace_creation:
-            continue
-        if r.namespace not in known.setdefault(r.client.name, set()):
-            wanted[(r.client.name, r.namespace)] = r.client
+            return None
+        return (r.client.name, r.namespace)
 
-    async def ensure(client: Client, namespace: str) -> None:
+    @contextlib.asynccontextmanager
+    async def turn(self, key: tuple[str, str] | None) -> AsyncIterator[None]:
+        """Wait, unless this is the first apply into namespace ``key`` (cluster, namespace) or
+        that first one is done; None: an object this deploy creates no namespace for."""
+        first = None if key is None or not self._first_alone else self._first.get(key)
+        if key is None or not self._first_alone or first is not None:
+            if first is not None:
+                await first.wait()
+            yield
+            return
+        done = self._first[key] = asyncio.Event()
         try:
-            await client.get("v1", "Namespace", namespace, from_cache=True)
-        except NotFound:
-            with contextlib.suppress(AlreadyExists):
-                await client.create(
-                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
-                )
-        known[client.name].add(namespace)
+            yield
+        finally:
+            done.set()
 
-    await asyncio.gather(*(ensure(client, ns) for (_c, ns), client in wanted.items()))
+    def missing(self, r: _Resolved, exc: NotFound) -> bool:
+        """Whether ``exc`` says that ``r``'s namespace, which this deploy may create, is gone."""
+        return (
+            self.key(r) is not None
+            and exc.details.get("kind") == "namespaces"
+            and exc.details.get("name") == r.namespace
+        )
+
+    async def create(self, r: _Resolved) -> None:
+        """Create ``r``'s namespace; concurrent callers share one request."""
+        key = self.key(r)
+        assert key is not None
+        task = self._creating.get(key)
+        if task is None or (task.done() and (task.cancelled() or task.exception() is not None)):
+            task = self._creating[key] = asyncio.ensure_future(_create_namespace(r))
+        await asyncio.shield(task)
+
+
+async def _create_namespace(r: _Resolved) -> None:
+    _log.info("creating namespace", cluster=r.client.name, namespace=r.namespace)
+    with contextlib.suppress(AlreadyExists):
+        await r.client.create(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": r.namespace}}
+        )
 
 
 async def _prefetch(resolved: list[_Resolved]) -> dict[tuple[str, str, str, str], KubeObject]:
@@ -364,7 +401,7 @@ async def _prefetch(resolved: list[_Resolved]) -> dict[tuple[str, str, str, str]
 
 
 async def _apply_one(
-    r: _Resolved, current: KubeObject | None, owner: Owner
+    r: _Resolved, current: KubeObject | None, owner: Owner, namespaces: _Namespaces
 ) -> tuple[Deployed, Owner | None] | str:
     item, client, rt, namespace = r.item, r.client, r.rt, r.namespace
     meta = item.obj["metadata"]
@@ -372,7 +409,13 @@ async def _apply_one(
     if not verdict.allowed:
         return verdict.message
     try:
-        applied = await client.apply(item.obj, force=True)
+        try:
+            applied = await client.apply(item.obj, force=True)
+        except NotFound as exc:
+            if not namespaces.missing(r, exc):
+                raise
+            await namespaces.create(r)
+            applied = await client.apply(item.obj, force=True)
     except Invalid as exc:
         if not (item.force or FORCE_RECREATE in (meta.get("annotations") or {})) or (
             rt.kind == "CustomResourceDefinition"
@@ -447,7 +490,7 @@ async def reapply(
     """Apply again items whose live state is known (a drift repair), all at once.
 
     Like ``deploy`` but without reading the cluster first: ``found`` carries each item's live
-    object. A namespace is created only for an object that is gone (it may have gone with it).
+    object. A namespace gone with an object is created again when its apply finds it missing.
     """
     outcome = Outcome()
     resolved: list[_Resolved] = []
@@ -461,12 +504,9 @@ async def reapply(
         resolved.append(r)
         if live is not None:
             current[_current_key(r)] = live
-    try:
-        await _ensure_namespaces([r for r in resolved if _current_key(r) not in current], {})
-    except KubeError as exc:
-        outcome.errors.append(f"cannot read the cluster: {exc.server_message}")
-        return outcome
-    _collect_results(outcome, resolved, await _apply_all(resolved, current, owner, kept_paths))
+    namespaces = _Namespaces(first_alone=False)  # a repair is about time: all at once
+    results = await _apply_all(resolved, current, owner, kept_paths, namespaces)
+    _collect_results(outcome, resolved, results)
     return outcome
 
 
