@@ -42,7 +42,7 @@ from navarch.api.profile import PolicyRef, Spec, TemplateResourceRef
 from navarch.api.validatehealth import FeatureID
 from navarch.controllers import clusterconfiguration, drift
 from navarch.controllers import patches as profile_patches
-from navarch.controllers.connections import ClusterConnections, Connection
+from navarch.controllers.connections import ClusterConnections, ClusterKey, Connection
 from navarch.controllers.deployer import (
     Deployed,
     Item,
@@ -260,6 +260,11 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _ready(cluster: KubeObject) -> bool:
+    """Whether the SveltosCluster's status says Ready (its controller's last probe)."""
+    return bool((cluster.get("status") or {}).get("ready"))
+
+
 def _key(obj: KubeObject) -> SummaryKey:
     meta = obj.get("metadata") or {}
     return str(meta.get("namespace", "")), str(meta.get("name", ""))
@@ -443,6 +448,7 @@ class ClusterSummaryReconciler:
         )
         configmaps.add_handler(self._source_handler("ConfigMap"))
         secrets.add_handler(self._source_handler("Secret"))
+        connections.on_connect(self._connected)
         clusters.add_handler(
             FuncHandler(
                 add=self._cluster_changed,
@@ -503,10 +509,19 @@ class ClusterSummaryReconciler:
 
     def _cluster_changed(self, cluster: KubeObject) -> None:
         meta = cluster.get("metadata") or {}
-        for summary in self.summaries.store.by_index(
-            "cluster", f"{meta.get('namespace')}/{meta.get('name')}"
-        ):
+        self._cluster_changed_key(f"{meta.get('namespace')}/{meta.get('name')}")
+
+    def _cluster_changed_key(self, cluster: str) -> None:
+        for summary in self.summaries.store.by_index("cluster", cluster):
             self.controller.queue.add(_key(summary))
+
+    def _connected(self, key: ClusterKey) -> None:
+        """A cluster connected by this process (at its start, or with a new kubeconfig): its
+        summaries that waited for the connection go on. Until then a summary of a cluster whose
+        status says Ready only waits: writing "waiting for the cluster" over a Provisioned
+        status would make it deploy everything again once connected, which after a restart of
+        the manager meant every summary of every cluster (a full redeploy of the fleet)."""
+        self._cluster_changed_key(f"{key[0]}/{key[1]}")
 
     def _cluster_updated(self, old: KubeObject, new: KubeObject) -> None:
         def view(obj: KubeObject) -> tuple[Any, ...]:
@@ -554,7 +569,9 @@ class ClusterSummaryReconciler:
         if (cluster.get("spec") or {}).get("paused"):
             return None  # a paused cluster takes no updates; unpausing triggers a reconcile
         connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
-        if connection is None or not (cluster.get("status") or {}).get("ready"):
+        if connection is None and _ready(cluster):
+            return Requeue(WAIT_FOR_CLUSTER)  # not connected by this process yet: _connected
+        if connection is None or not _ready(cluster):
             await self._feature_status(
                 ctx,
                 status="Provisioning",
@@ -1811,15 +1828,35 @@ class ClusterSummaryReconciler:
         self._redeploy.add(_key(summary))
         self.controller.queue.add(_key(summary))
 
+    async def _remove_deployed(
+        self, ctx: Context, connection: Connection, gvks: dict[FeatureID, list[str]]
+    ) -> list[str]:
+        """Delete every object of ``gvks`` this summary deployed; the errors met."""
+        errors: list[str] = []
+        for feature, kinds in gvks.items():  # Resources, then Kustomize (Sveltos's order)
+            known = self._written.get((_key(ctx.summary), feature))
+            for deployment_type, client in (("Remote", connection.client), ("Local", self.mgmt)):
+                # what this process wrote (if it deployed it) says where to look
+                where = None if known is None else written_where(known, deployment_type)
+                if kinds:
+                    errors += (await remove_stale(client, kinds, ctx.owner, feature, set(), where))[
+                        1
+                    ]
+        return errors
+
     async def _withdraw(self, ctx: Context) -> Requeue | None:
         if self.baselines is not None:  # removing its objects is not drift
             self.baselines.retire(_key(ctx.summary))
         status = ClusterSummaryStatus.parse(ctx.summary.get("status"))
         leave = ctx.spec.stop_matching_behavior == "LeavePolicies"
         cluster = self.clusters.store.get(f"{ctx.cluster_namespace}/{ctx.cluster_name}")
-        gvks = {f: _deployed_gvks(status, f) for f in (RESOURCES, KUSTOMIZE)}
+        gvks: dict[FeatureID, list[str]] = {
+            f: _deployed_gvks(status, f) for f in (RESOURCES, KUSTOMIZE)
+        }
         if not leave and any(gvks.values()) and cluster is not None:
             connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
+            if connection is None and _ready(cluster):
+                return Requeue(WAIT_FOR_CLUSTER)  # not connected by this process yet: _connected
             if connection is None:
                 await self._feature_status(
                     ctx,
@@ -1830,19 +1867,7 @@ class ClusterSummaryReconciler:
                     ),
                 )
                 return Requeue(WAIT_FOR_CLUSTER)
-            errors: list[str] = []
-            for feature, kinds in gvks.items():  # Resources, then Kustomize (Sveltos's order)
-                known = self._written.get((_key(ctx.summary), feature))
-                for deployment_type, client in (
-                    ("Remote", connection.client),
-                    ("Local", self.mgmt),
-                ):
-                    # what this process wrote (if it deployed it) says where to look
-                    where = None if known is None else written_where(known, deployment_type)
-                    if kinds:
-                        errors += (
-                            await remove_stale(client, kinds, ctx.owner, feature, set(), where)
-                        )[1]
+            errors = await self._remove_deployed(ctx, connection, gvks)
             if errors:
                 await self._feature_status(ctx, status="Removing", message="; ".join(errors))
                 return Requeue(WAIT_FOR_CLUSTER)

@@ -8,11 +8,17 @@ reads (``get``), so no two places ever hold different credentials for one cluste
 A connection is identified by a digest of the kubeconfig text, not by the Secret's
 resourceVersion: the manager writing a renewed token under another key of the same Secret
 changes the resourceVersion but not the kubeconfig in use, and must not reconnect.
+
+Connections live in this process only. A manager that has just started knows clusters whose
+status says Ready but has connected none of them until their first probe; so whoever needs a
+connection can ask to be told when one opens (``on_connect``) instead of reporting the cluster
+as unreachable meanwhile.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from navarch import log
@@ -38,6 +44,11 @@ class ClusterConnections:
     def __init__(self, *, qps: float = 50.0, burst: int = 100, timeout: float = 30.0) -> None:
         self._qps, self._burst, self._timeout = qps, burst, timeout
         self._by_cluster: dict[ClusterKey, Connection] = {}
+        self._listeners: list[Callable[[ClusterKey], None]] = []
+
+    def on_connect(self, listener: Callable[[ClusterKey], None]) -> None:
+        """Call ``listener(key)`` each time a connection to a cluster opens (anew or replaced)."""
+        self._listeners.append(listener)
 
     def __len__(self) -> int:
         return len(self._by_cluster)
@@ -55,6 +66,8 @@ class ClusterConnections:
         if current is not None:
             await current.client.aclose()
             _log.info("kubeconfig changed; reconnected", cluster=f"{key[0]}/{key[1]}")
+        for listener in self._listeners:
+            listener(key)
         return self._by_cluster[key]
 
     async def drop(self, key: ClusterKey) -> None:

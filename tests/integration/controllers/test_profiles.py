@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -12,7 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
+from navarch.admin import register as reg
 from navarch.api import names
+from navarch.engines.resources import TEMPLATE_ANNOTATION
 from navarch.kube import Client, NotFound
 from tests.cli import navarch_async
 from tests.integration.conftest import TestFleet
@@ -777,6 +780,80 @@ async def test_max_update_rolls_a_spec_change_out_one_cluster_at_a_time(
             lambda s=source: absent(fleet.client(s), f"v1-{tag}", "default"), what="v1 removed"
         )
     await cleanup(mgmt, f"roll-{tag}")
+
+
+async def test_a_restarted_manager_writes_nothing_to_a_converged_fleet(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    """After a restart the manager knows every cluster's status says Ready but has connected
+    none yet; a summary must wait for its connection, not report the cluster unreachable (that
+    write would make it deploy everything again once connected)."""
+    mgmt, ns, tag = fleet.client("mgmt"), f"rs-{uid()}", uid()
+    await mgmt.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    count = 30  # more clusters than the manager probes at once, so most wait at its start
+    sources = ("cluster-1", "cluster-2", "cluster-3")
+    for i in range(count):
+        await reg.register(
+            mgmt,
+            reg.Registration(
+                namespace=ns,
+                cluster=f"r{i:02d}",
+                labels={"restart": tag},
+                kubeconfig=fleet.fleet.kubeconfig_of(sources[i % 3]).read_text(),
+                renew_token=False,
+            ),
+            reg.Rollback(),
+            lambda _m: None,
+        )
+    templated = cm(f"rs-{tag}-{{{{ .Cluster.metadata.name }}}}", "default", v="1")
+    source = configmap_source(f"src-{tag}", "default", templated)
+    source["metadata"]["annotations"] = {TEMPLATE_ANNOTATION: "ok"}
+    await mgmt.apply(source)
+    await mgmt.apply(cluster_profile(f"rs-{tag}", {"restart": tag}, [("default", f"src-{tag}")]))
+
+    async def all_provisioned() -> bool:
+        for i in range(count):
+            if not await _provisioned(mgmt, ns, f"rs-{tag}-sveltos-r{i:02d}"):
+                return False
+        return True
+
+    await eventually(all_provisioned, timeout=90, what="deployed to every cluster")
+    before = {
+        s["metadata"]["name"]: s["metadata"]["resourceVersion"]
+        for s in (await mgmt.list(CONFIG, "ClusterSummary", ns)).items
+    }
+    assert len(before) == count
+
+    await manager.stop()
+    await manager.start()
+    await asyncio.sleep(5)  # what the restart would write, it writes in its first seconds
+    after = {
+        s["metadata"]["name"]: s["metadata"]["resourceVersion"]
+        for s in (await mgmt.list(CONFIG, "ClusterSummary", ns)).items
+    }
+    rewritten = sorted(name for name, rv in after.items() if before.get(name) != rv)
+    assert not rewritten, f"summaries written after a restart with nothing to do: {rewritten}"
+
+    # and the restarted manager does reach every cluster: a change of the source arrives
+    templated["data"] = {"v": "2"}
+    source["data"] = configmap_source(f"src-{tag}", "default", templated)["data"]
+    await mgmt.apply(source)
+
+    async def all_updated() -> bool:
+        for i in range(count):
+            name = f"rs-{tag}-r{i:02d}"
+            try:
+                obj = await fleet.client(sources[i % 3]).get("v1", "ConfigMap", name, "default")
+            except NotFound:
+                return False
+            if obj.get("data") != {"v": "2"}:
+                return False
+        return True
+
+    await eventually(all_updated, timeout=90, what="the change deployed after the restart")
+    await cleanup(mgmt, f"rs-{tag}")
+    for i in range(count):  # thirty registrations would otherwise be probed for the session
+        await mgmt.delete(names.LIB_API_VERSION, "SveltosCluster", f"r{i:02d}", ns)
 
 
 async def test_a_manager_killed_mid_rollout_converges_after_restart(
