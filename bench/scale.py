@@ -379,6 +379,41 @@ async def _gather_limited(coros: list[Any], limit: int) -> None:
     await asyncio.gather(*(one(c) for c in coros))
 
 
+@dataclass
+class Books:
+    """What Navarch wrote on the management cluster for one registration's deploy (its
+    ClusterSummary and ClusterConfiguration), for the floor to write the like of."""
+
+    summary: KubeObject
+    configuration: KubeObject
+
+    def written(self, prefix: str) -> tuple[KubeObject, KubeObject, KubeObject]:
+        """A ClusterSummary of a profile named after ``prefix`` (spec and labels as Navarch's),
+        its status, and the registration's ClusterConfiguration status with that profile's
+        entry added: the floor's own objects beside Navarch's, as its ConfigMaps are."""
+        meta = self.summary["metadata"]
+        head = {"apiVersion": self.summary["apiVersion"], "kind": self.summary["kind"]}
+        named = {"name": f"{prefix}-{meta['name']}", "namespace": meta["namespace"]}
+        summary = {**head, "metadata": {**named, "labels": meta.get("labels") or {}}}
+        summary["spec"] = self.summary["spec"]
+        status = {**head, "metadata": named, "status": self.summary.get("status") or {}}
+        entries = (self.configuration.get("status") or {}).get("clusterProfileResources") or []
+        ours = [
+            {**entry, "clusterProfileName": f"{prefix}-{entry['clusterProfileName']}"}
+            for entry in entries
+        ]
+        configuration = {
+            "apiVersion": self.configuration["apiVersion"],
+            "kind": self.configuration["kind"],
+            "metadata": {
+                "name": self.configuration["metadata"]["name"],
+                "namespace": self.configuration["metadata"]["namespace"],
+            },
+            "status": {"clusterProfileResources": [*entries, *ours]},
+        }
+        return summary, status, configuration
+
+
 class Floor:
     """The same writes, done directly: one client per server, a bounded number in flight."""
 
@@ -410,6 +445,28 @@ class Floor:
                 for obj in floor_objects(prefix, ns, version)
             )
         )
+
+    async def apply_with_bookkeeping(
+        self, mgmt: Client, where: list[tuple[int, str]], prefix: str, books: dict[str, Books]
+    ) -> None:
+        """``apply``, plus the least the Sveltos API asks of a deploy on the management cluster:
+        per registration a ClusterSummary (applied), its status (Provisioned) and the
+        ClusterConfiguration's status (what was deployed), copied from what Navarch wrote."""
+        gate = asyncio.Semaphore(FLOOR_IN_FLIGHT)
+
+        async def one(server: int, namespace: str) -> None:
+            summary, status, configuration = books[namespace].written(prefix)
+            async with gate:
+                await mgmt.apply(summary, force=True)
+            objects = floor_objects(prefix, namespace, 1)
+            await asyncio.gather(*(self._apply(server, obj) for obj in objects))
+            async with gate:
+                await asyncio.gather(
+                    mgmt.apply(status, force=True, subresource="status"),
+                    mgmt.apply(configuration, force=True, subresource="status"),
+                )
+
+        await asyncio.gather(*(one(server, ns) for server, ns in where))
 
     async def move(self, where: list[tuple[int, str]], old: str, new: str) -> None:
         await asyncio.gather(
@@ -449,6 +506,7 @@ class SizeRun:
         self.sampler: Sampler | None = None
         self.roles: dict[int, str] = {}
         self.background = 0.0
+        self.books: dict[str, Books] = {}
         self.result: dict[str, Any] = {
             "registrations": count,
             "servers": servers,
@@ -465,6 +523,10 @@ class SizeRun:
             await self.floor(phases)
             for phase in phases.values():
                 phase["ratio"] = round(phase["navarch_seconds"] / phase["floor_seconds"], 2)
+            deploy = phases["deploy"]
+            deploy["ratio_bookkeeping"] = round(
+                deploy["navarch_seconds"] / deploy["floor_bookkeeping_seconds"], 2
+            )
             self.result["phases"] = phases
             return self.result
         finally:
@@ -533,6 +595,7 @@ class SizeRun:
 
         phases["deploy"] = await self.measured("navarch", self.roles, deploy())
         self.result["floor_objects_match"] = await self.floor_objects_match()
+        self.books = await self.read_books()
 
         # the green profile exists before the labels change, matching nothing yet
         await mgmt.apply(profile("scale-green", "green", "scale-green"))
@@ -568,6 +631,23 @@ class SizeRun:
             "peak_rss_mib": round(self.sampler.peak_rss / 2**20, 1),
         }
         return phases
+
+    async def read_books(self) -> dict[str, Books]:
+        """Navarch's ClusterSummary and ClusterConfiguration of each registration, as deployed."""
+        summaries = await self.mgmt.list(
+            names.CONFIG_API_VERSION, names.CLUSTER_SUMMARY_KIND, NAMESPACE
+        )
+        configurations = await self.mgmt.list(
+            names.CONFIG_API_VERSION, names.CLUSTER_CONFIGURATION_KIND, NAMESPACE
+        )
+        by_name = {c["metadata"]["name"]: c for c in configurations.items}
+        return {
+            s["spec"]["clusterName"]: Books(
+                summary=s,
+                configuration=by_name[names.cluster_configuration_name(s["spec"]["clusterName"])],
+            )
+            for s in summaries.items
+        }
 
     async def floor_objects_match(self) -> bool:
         """Whether the floor's objects are Navarch's (labels, annotations, data): one deployed
@@ -642,6 +722,8 @@ class SizeRun:
         phases["deploy"].update(
             await self.measured("floor", by_pid, floor.apply(everywhere, "fblue", 1))
         )
+        with_books = floor.apply_with_bookkeeping(self.mgmt, everywhere, "kblue", self.books)
+        phases["deploy"].update(await self.measured("floor_bookkeeping", by_pid, with_books))
         phases["label_move"].update(
             await self.measured("floor", by_pid, floor.move(moved_where, "fblue", "fgreen"))
         )
@@ -740,11 +822,17 @@ def describe(one: dict[str, Any]) -> str:
             f"{phase.get('navarch_machine_cpu_seconds')} floor "
             f"{phase.get('floor_machine_cpu_seconds')}"
         )
+        if "floor_bookkeeping_seconds" in phase:
+            lines.append(
+                f"    floor with the Sveltos bookkeeping {phase['floor_bookkeeping_seconds']}s "
+                f"(ratio {phase['ratio_bookkeeping']}); machine CPU-s "
+                f"{phase.get('floor_bookkeeping_machine_cpu_seconds')}"
+            )
         lines.append(
             f"    CPU-s by role: navarch {phase.get('navarch_cpu_seconds_by_role')}; floor "
             f"{phase.get('floor_cpu_seconds_by_role')}"
         )
-        for who in ("navarch", "floor"):
+        for who in ("navarch", "floor", "floor_bookkeeping"):
             for kind, served in (phase.get(f"{who}_requests") or {}).items():
                 shown = ", ".join(f"{k} {v:g}" for k, v in served.items())
                 lines.append(f"    {who} requests, {kind}: {shown or 'none'}")

@@ -34,6 +34,14 @@ async def test_the_scale_harness_runs_end_to_end_and_reports(tmp_path: Path) -> 
     assert deploy["floor_requests"]["managed"].get("APPLY configmaps") == 20 * scale.OBJECTS
     assert deploy["navarch_requests"]["managed"].get("APPLY configmaps", 0) >= 20 * scale.OBJECTS
     assert deploy["navarch_requests"]["mgmt"].get("APPLY clustersummaries", 0) >= 20
+    # the second floor writes the Sveltos bookkeeping too: 3 management writes per registration
+    booked = deploy["floor_bookkeeping_requests"]
+    assert booked["managed"].get("APPLY configmaps") == 20 * scale.OBJECTS
+    for write in ("clustersummaries", "clustersummaries/status", "clusterconfigurations/status"):
+        assert booked["mgmt"].get(f"APPLY {write}") == 20, write
+    assert deploy["ratio_bookkeeping"] == round(
+        deploy["navarch_seconds"] / deploy["floor_bookkeeping_seconds"], 2
+    )
     assert one["phases"]["label_move"]["registrations_moved"] == 2
     assert one["manager_busy"]["peak_rss_mib"] > 20
     assert one["idle"]["window_seconds"] >= 5.0
@@ -49,6 +57,7 @@ async def test_the_scale_harness_runs_end_to_end_and_reports(tmp_path: Path) -> 
     summary = report.write(doc, tmp_path / "run.json")
     text = summary.read_text()
     assert "| 20 | 2 | new profile (20 objects) reaches all |" in text
+    assert f"| 20 | {deploy['navarch_seconds']} | {deploy['floor_seconds']} | " in text
     assert "## other" in text and "| navarch_median | 1.0 |" in text
     for png in ("run-scale-converge.png", "run-scale-rss.png"):
         data = (tmp_path / png).read_bytes()
