@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from navarch.controllers.deployer import Item, deploy, reapply
+from navarch.controllers.deployer import Item, Outcome, deploy, reapply
 from navarch.engines.resources import DEFAULT_TIER, REASON_LABEL, Owner, Reference, decorate
 from navarch.kube import Client, KubeError, KubeObject, NotFound
 from tests.integration.conftest import TestFleet
@@ -63,18 +63,24 @@ async def failed_applies(client: Client) -> float:
     return sum(float(v) for v in _FAILED_APPLY.findall(text))
 
 
+async def deploy_to(
+    client: Client, wanted: list[Item], *, continue_on_error: bool = False
+) -> Outcome:
+    return await deploy(
+        {"Remote": client},
+        wanted,
+        OWNER,
+        continue_on_conflict=False,
+        continue_on_error=continue_on_error,
+    )
+
+
 async def test_a_missing_namespace_is_created_after_one_apply_finds_it_missing(
     fleet: TestFleet, fresh_namespace: str
 ) -> None:
     client = fleet.client(CLUSTER)
     before = await failed_applies(client)
-    outcome = await deploy(
-        {"Remote": client},
-        items(fresh_namespace, 6),
-        OWNER,
-        continue_on_conflict=False,
-        continue_on_error=False,
-    )
+    outcome = await deploy_to(client, items(fresh_namespace, 6))
     assert outcome.ok, outcome
     assert sorted(d.name for d in outcome.deployed) == [f"cm-{i}" for i in range(6)]
     await client.get("v1", "Namespace", fresh_namespace)
@@ -83,13 +89,7 @@ async def test_a_missing_namespace_is_created_after_one_apply_finds_it_missing(
     # the first object went alone: one apply found the namespace missing, not six
     assert await failed_applies(client) - before == 1
 
-    again = await deploy(
-        {"Remote": client},
-        items(fresh_namespace, 6),
-        OWNER,
-        continue_on_conflict=False,
-        continue_on_error=False,
-    )
+    again = await deploy_to(client, items(fresh_namespace, 6))
     assert again.ok, again
     assert await failed_applies(client) - before == 1  # the namespace exists: no failure
 
@@ -98,13 +98,8 @@ async def test_skip_namespace_creation_reports_the_missing_namespace_and_creates
     fleet: TestFleet, fresh_namespace: str
 ) -> None:
     client = fleet.client(CLUSTER)
-    outcome = await deploy(
-        {"Remote": client},
-        items(fresh_namespace, 2, skip_namespace_creation=True),
-        OWNER,
-        continue_on_conflict=False,
-        continue_on_error=True,
-    )
+    wanted = items(fresh_namespace, 2, skip_namespace_creation=True)
+    outcome = await deploy_to(client, wanted, continue_on_error=True)
     assert not outcome.deployed
     assert len(outcome.errors) == 2
     assert all(f'namespaces "{fresh_namespace}" not found' in e for e in outcome.errors)
@@ -117,9 +112,7 @@ async def test_a_repair_recreates_a_namespace_deleted_with_its_objects(
 ) -> None:
     client = fleet.client(CLUSTER)
     wanted = items(fresh_namespace, 3)
-    first = await deploy(
-        {"Remote": client}, wanted, OWNER, continue_on_conflict=False, continue_on_error=False
-    )
+    first = await deploy_to(client, wanted)
     assert first.ok, first
     await client.delete("v1", "Namespace", fresh_namespace)
 
