@@ -1839,9 +1839,8 @@ class ClusterSummaryReconciler:
                 # what this process wrote (if it deployed it) says where to look
                 where = None if known is None else written_where(known, deployment_type)
                 if kinds:
-                    errors += (await remove_stale(client, kinds, ctx.owner, feature, set(), where))[
-                        1
-                    ]
+                    _, met = await remove_stale(client, kinds, ctx.owner, feature, set(), where)
+                    errors += met
         return errors
 
     async def _withdraw(self, ctx: Context) -> Requeue | None:
