@@ -346,10 +346,12 @@ class _Namespaces:
     async def turn(self, key: tuple[str, str] | None) -> AsyncIterator[None]:
         """Wait, unless this is the first apply into namespace ``key`` (cluster, namespace) or
         that first one is done; None: an object this deploy creates no namespace for."""
-        first = None if key is None or not self._first_alone else self._first.get(key)
-        if key is None or not self._first_alone or first is not None:
-            if first is not None:
-                await first.wait()
+        if key is None or not self._first_alone:
+            yield
+            return
+        first = self._first.get(key)
+        if first is not None:
+            await first.wait()
             yield
             return
         done = self._first[key] = asyncio.Event()
