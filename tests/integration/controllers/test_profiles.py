@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import json
@@ -10,6 +9,7 @@ import signal
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -782,6 +782,15 @@ async def test_max_update_rolls_a_spec_change_out_one_cluster_at_a_time(
     await cleanup(mgmt, f"roll-{tag}")
 
 
+async def reconciles(manager: Manager, controller: str) -> float:
+    """Reconciles ``controller`` has run in the manager's process so far (its metrics)."""
+    async with httpx.AsyncClient() as http:
+        scraped = await http.get(f"http://127.0.0.1:{manager.metrics_port}/metrics")
+    prefix = f'navarch_reconcile_total{{controller="{controller}"}} '
+    found = [line for line in scraped.text.splitlines() if line.startswith(prefix)]
+    return float(found[0].removeprefix(prefix)) if found else 0.0
+
+
 async def test_a_restarted_manager_writes_nothing_to_a_converged_fleet(
     fleet: TestFleet, manager: Manager
 ) -> None:
@@ -825,8 +834,18 @@ async def test_a_restarted_manager_writes_nothing_to_a_converged_fleet(
     assert len(before) == count
 
     await manager.stop()
+    clusters = len((await mgmt.list(names.LIB_API_VERSION, "SveltosCluster")).items)
+    summaries = len((await mgmt.list(CONFIG, "ClusterSummary")).items)
     await manager.start()
-    await asyncio.sleep(5)  # what the restart would write, it writes in its first seconds
+
+    async def connected_and_seen() -> bool:
+        # every cluster probed (so connected) and every summary reconciled once by the new
+        # process: the writes the fault made come at a summary's reconcile before that
+        return await reconciles(manager, "sveltoscluster") >= clusters and (
+            await reconciles(manager, "clustersummary") >= summaries
+        )
+
+    await eventually(connected_and_seen, timeout=60, what="the restarted manager caught up")
     after = {
         s["metadata"]["name"]: s["metadata"]["resourceVersion"]
         for s in (await mgmt.list(CONFIG, "ClusterSummary", ns)).items
