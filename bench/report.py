@@ -124,26 +124,34 @@ def _scale_section(scale: dict[str, Any], stem: Path) -> list[str]:
 
 
 def _bookkeeping_table(sizes: dict[str, Any], counts: list[str]) -> list[str]:
-    """The deploy against a second floor that also writes what the Sveltos API asks of the
-    management cluster per registration (absent from results that predate it)."""
-    rows = [n for n in counts if "floor_bookkeeping_seconds" in sizes[n]["phases"]["deploy"]]
+    """Each phase against a second floor that also writes what the Sveltos API keeps on the
+    management cluster (absent from results that predate it; older results have it for the
+    deploy only)."""
+    rows = [
+        (n, phase, what)
+        for n in counts
+        for phase, what in PHASES.items()
+        if "floor_bookkeeping_seconds" in sizes[n]["phases"][phase]
+    ]
     if not rows:
         return []
     lines = [
         "",
-        "The deploy against a second floor that also writes, per registration, the least the "
-        "Sveltos API keeps on the management cluster: a ClusterSummary, its status and the "
-        "ClusterConfiguration's status (3 writes, directly, 32 in flight; Navarch writes 4, "
-        "one of them before deploying, so that a restart knows which kinds to clean up).",
+        "Against a second floor that also writes, directly (32 in flight), the least the "
+        "Sveltos API keeps on the management cluster per registration: deploy, a ClusterSummary, "
+        "its status and the ClusterConfiguration's status (Navarch writes the summary's status "
+        "twice, once before deploying so that a restart knows which kinds to clean up); label "
+        "move, the old ClusterSummary deleted, the new one and its status, the "
+        "ClusterConfiguration's status; rollout, the ClusterSummary's new spec and its status.",
         "",
-        "| N | Navarch s | floor s | floor + bookkeeping s | ratio to it | machine CPU-s "
+        "| N | phase | Navarch s | floor s | floor + bookkeeping s | ratio to it | machine CPU-s "
         "floor + bookkeeping |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---:|---:|---:|---:|---:|",
     ]
-    for n in rows:
-        p = sizes[n]["phases"]["deploy"]
+    for n, phase, what in rows:
+        p = sizes[n]["phases"][phase]
         lines.append(
-            f"| {n} | {p['navarch_seconds']} | {p['floor_seconds']} | "
+            f"| {n} | {what} | {p['navarch_seconds']} | {p['floor_seconds']} | "
             f"{p['floor_bookkeeping_seconds']} | {p['ratio_bookkeeping']} | "
             f"{p.get('floor_bookkeeping_machine_cpu_seconds', '')} |"
         )

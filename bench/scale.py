@@ -22,6 +22,14 @@ process: one client per server, ``FLOOR_IN_FLIGHT`` requests in flight per serve
    at most 10% of the clusters update at once. The floor has no waves, so the ratio of this
    phase includes what ``maxUpdate`` costs on purpose.
 
+Each phase has a second floor that also writes, directly, the least the Sveltos API keeps on
+the management cluster for that work (``floor_bookkeeping``): copies of the ClusterSummaries
+and ClusterConfigurations Navarch wrote, under the floor's own names. Per registration: deploy,
+a ClusterSummary, its status and the ClusterConfiguration's status; label move, the old
+ClusterSummary deleted, the new one and its status, the ClusterConfiguration's status; rollout,
+the ClusterSummary's new spec and its status. On one machine these writes share the cores with
+the managed API servers, so this floor says how much of a ratio is the API's bookkeeping.
+
 The manager's RSS and CPU are sampled during the run; then, after convergence, an idle window
 measures its CPU and RSS and counts the requests it sends (each API server's
 ``apiserver_request_total`` before and after, minus these two scrapes and minus the servers' own
@@ -37,7 +45,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +64,7 @@ SERVERS = 10
 OBJECTS = 20
 MOVED = 0.10  # the share of registrations whose label changes
 FLOOR_IN_FLIGHT = 32
+BOOKED, BOOKED_MOVED = "kblue", "kgreen"  # the names of the floor-with-bookkeeping's objects
 IDLE_SETTLE = 30.0  # after the rollout: its last status writes and connections wind down
 IDLE_WINDOW = 30.0
 BACKGROUND_WINDOW = 15.0  # the servers' own requests, measured before the manager starts
@@ -295,7 +304,7 @@ def _total(served: dict[str, float]) -> float:
     return sum(v for k, v in served.items() if not _is_lease(k))
 
 
-def _is_write(key: str) -> bool:
+def is_write(key: str) -> bool:
     return key.split(" ", 1)[0] in _WRITE_VERBS
 
 
@@ -414,6 +423,10 @@ class Books:
         return summary, status, configuration
 
 
+def _status(mgmt: Client, obj: KubeObject) -> Awaitable[KubeObject]:
+    return mgmt.apply(obj, force=True, subresource="status")
+
+
 class Floor:
     """The same writes, done directly: one client per server, a bounded number in flight."""
 
@@ -446,27 +459,89 @@ class Floor:
             )
         )
 
+    async def _with_books(
+        self,
+        where: list[tuple[int, str]],
+        plan: Callable[[int, str], tuple[list[Awaitable[Any]], ...]],
+    ) -> None:
+        """Per registration, ``plan``'s management writes before, its objects, and its
+        management writes after (those 32 at a time, the objects under the servers' gates)."""
+        gate = asyncio.Semaphore(FLOOR_IN_FLIGHT)
+
+        async def one(server: int, namespace: str) -> None:
+            before, objects, after = plan(server, namespace)
+            async with gate:
+                await asyncio.gather(*before)
+            await asyncio.gather(*objects)
+            async with gate:
+                await asyncio.gather(*after)
+
+        await asyncio.gather(*(one(server, ns) for server, ns in where))
+
     async def apply_with_bookkeeping(
-        self, mgmt: Client, where: list[tuple[int, str]], prefix: str, books: dict[str, Books]
+        self, mgmt: Client, where: list[tuple[int, str]], books: dict[str, Books]
     ) -> None:
         """``apply``, plus the least the Sveltos API asks of a deploy on the management cluster:
         per registration a ClusterSummary (applied), its status (Provisioned) and the
         ClusterConfiguration's status (what was deployed), copied from what Navarch wrote."""
-        gate = asyncio.Semaphore(FLOOR_IN_FLIGHT)
 
-        async def one(server: int, namespace: str) -> None:
-            summary, status, configuration = books[namespace].written(prefix)
-            async with gate:
-                await mgmt.apply(summary, force=True)
-            objects = floor_objects(prefix, namespace, 1)
-            await asyncio.gather(*(self._apply(server, obj) for obj in objects))
-            async with gate:
-                await asyncio.gather(
-                    mgmt.apply(status, force=True, subresource="status"),
-                    mgmt.apply(configuration, force=True, subresource="status"),
-                )
+        def plan(server: int, ns: str) -> tuple[list[Awaitable[Any]], ...]:
+            summary, status, configuration = books[ns].written(BOOKED)
+            return (
+                [mgmt.apply(summary, force=True)],
+                [self._apply(server, obj) for obj in floor_objects(BOOKED, ns, 1)],
+                [_status(mgmt, status), _status(mgmt, configuration)],
+            )
 
-        await asyncio.gather(*(one(server, ns) for server, ns in where))
+        await self._with_books(where, plan)
+
+    async def move_with_bookkeeping(
+        self,
+        mgmt: Client,
+        where: list[tuple[int, str]],
+        before: dict[str, Books],
+        after: dict[str, Books],
+    ) -> None:
+        """``move``, plus the management writes of a move per registration: the old profile's
+        ClusterSummary deleted, the new one's applied with its status, and one write of the
+        ClusterConfiguration's status (the old entry out, the new one in)."""
+
+        def plan(server: int, ns: str) -> tuple[list[Awaitable[Any]], ...]:
+            old = before[ns].written(BOOKED)[0]["metadata"]
+            summary, status, configuration = after[ns].written(BOOKED_MOVED)
+            kind = (names.CONFIG_API_VERSION, names.CLUSTER_SUMMARY_KIND)
+            return (
+                [
+                    mgmt.delete(*kind, old["name"], old["namespace"]),
+                    mgmt.apply(summary, force=True),
+                ],
+                [
+                    *(
+                        self._delete(server, o["metadata"]["name"], ns)
+                        for o in floor_objects(BOOKED, ns, 1)
+                    ),
+                    *(self._apply(server, o) for o in floor_objects(BOOKED_MOVED, ns, 1)),
+                ],
+                [_status(mgmt, status), _status(mgmt, configuration)],
+            )
+
+        await self._with_books(where, plan)
+
+    async def rollout_with_bookkeeping(
+        self, mgmt: Client, where: list[tuple[int, str]], after: dict[str, Books]
+    ) -> None:
+        """``apply`` of the new version, plus per registration the ClusterSummary's new spec
+        and its status (the ClusterConfiguration lists the same objects: unchanged)."""
+
+        def plan(server: int, ns: str) -> tuple[list[Awaitable[Any]], ...]:
+            summary, status, _ = after[ns].written(BOOKED)
+            return (
+                [mgmt.apply(summary, force=True)],
+                [self._apply(server, obj) for obj in floor_objects(BOOKED, ns, 2)],
+                [_status(mgmt, status)],
+            )
+
+        await self._with_books(where, plan)
 
     async def move(self, where: list[tuple[int, str]], old: str, new: str) -> None:
         await asyncio.gather(
@@ -506,7 +581,8 @@ class SizeRun:
         self.sampler: Sampler | None = None
         self.roles: dict[int, str] = {}
         self.background = 0.0
-        self.books: dict[str, Books] = {}
+        # what Navarch wrote on the management cluster, by phase then registration
+        self.books: dict[str, dict[str, Books]] = {}
         self.result: dict[str, Any] = {
             "registrations": count,
             "servers": servers,
@@ -523,10 +599,9 @@ class SizeRun:
             await self.floor(phases)
             for phase in phases.values():
                 phase["ratio"] = round(phase["navarch_seconds"] / phase["floor_seconds"], 2)
-            deploy = phases["deploy"]
-            deploy["ratio_bookkeeping"] = round(
-                deploy["navarch_seconds"] / deploy["floor_bookkeeping_seconds"], 2
-            )
+                phase["ratio_bookkeeping"] = round(
+                    phase["navarch_seconds"] / phase["floor_bookkeeping_seconds"], 2
+                )
             self.result["phases"] = phases
             return self.result
         finally:
@@ -595,7 +670,7 @@ class SizeRun:
 
         phases["deploy"] = await self.measured("navarch", self.roles, deploy())
         self.result["floor_objects_match"] = await self.floor_objects_match()
-        self.books = await self.read_books()
+        self.books["deploy"] = await self.read_books("scale-blue")
 
         # the green profile exists before the labels change, matching nothing yet
         await mgmt.apply(profile("scale-green", "green", "scale-green"))
@@ -613,6 +688,7 @@ class SizeRun:
 
         phases["label_move"] = await self.measured("navarch", self.roles, label_move())
         phases["label_move"]["registrations_moved"] = len(moving)
+        self.books["label_move"] = await self.read_books("scale-green")
 
         staying = count - len(moving)
 
@@ -626,17 +702,28 @@ class SizeRun:
             )
 
         phases["rollout_max_update_10pct"] = await self.measured("navarch", self.roles, rollout())
+        self.books["rollout"] = await self.read_books("scale-blue")
         self.result["manager_busy"] = {
             "cpu_seconds": round(self.sampler.cpu_seconds() - cpu0, 1),
             "peak_rss_mib": round(self.sampler.peak_rss / 2**20, 1),
         }
         return phases
 
-    async def read_books(self) -> dict[str, Books]:
-        """Navarch's ClusterSummary and ClusterConfiguration of each registration, as deployed."""
-        summaries = await self.mgmt.list(
-            names.CONFIG_API_VERSION, names.CLUSTER_SUMMARY_KIND, NAMESPACE
-        )
+    async def read_books(self, profile_name: str) -> dict[str, Books]:
+        """Navarch's ClusterSummary of ``profile_name`` and ClusterConfiguration, as they are
+        now, of each registration the profile is deployed to: once all say Provisioned (their
+        last write may come after the objects the phase waits for), or after a minute."""
+        deadline = time.monotonic() + 60.0
+        while True:
+            summaries = await self.mgmt.list(
+                names.CONFIG_API_VERSION,
+                names.CLUSTER_SUMMARY_KIND,
+                NAMESPACE,
+                label_selector=f"{names.CLUSTER_PROFILE_LABEL}={profile_name}",
+            )
+            if all(map(_provisioned, summaries.items)) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
         configurations = await self.mgmt.list(
             names.CONFIG_API_VERSION, names.CLUSTER_CONFIGURATION_KIND, NAMESPACE
         )
@@ -685,8 +772,8 @@ class SizeRun:
         # one scrape of ours is counted between the two reads on each server
         managed = served_delta(before[1:], after[1:])
         mgmt = served_delta(before[:1], after[:1])
-        managed_writes = {k: v for k, v in managed.items() if _is_write(k)}
-        mgmt_writes = {k: v for k, v in mgmt.items() if _is_write(k)}
+        managed_writes = {k: v for k, v in managed.items() if is_write(k)}
+        mgmt_writes = {k: v for k, v in mgmt.items() if is_write(k)}
         managed_total = _total(managed) - len(self.servers)
         return {
             "window_seconds": round(elapsed, 1),
@@ -722,13 +809,22 @@ class SizeRun:
         phases["deploy"].update(
             await self.measured("floor", by_pid, floor.apply(everywhere, "fblue", 1))
         )
-        with_books = floor.apply_with_bookkeeping(self.mgmt, everywhere, "kblue", self.books)
+        books = self.books
+        with_books = floor.apply_with_bookkeeping(self.mgmt, everywhere, books["deploy"])
         phases["deploy"].update(await self.measured("floor_bookkeeping", by_pid, with_books))
         phases["label_move"].update(
             await self.measured("floor", by_pid, floor.move(moved_where, "fblue", "fgreen"))
         )
+        with_books = floor.move_with_bookkeeping(
+            self.mgmt, moved_where, books["deploy"], books["label_move"]
+        )
+        phases["label_move"].update(await self.measured("floor_bookkeeping", by_pid, with_books))
         phases["rollout_max_update_10pct"].update(
             await self.measured("floor", by_pid, floor.apply(staying, "fblue", 2))
+        )
+        with_books = floor.rollout_with_bookkeeping(self.mgmt, staying, books["rollout"])
+        phases["rollout_max_update_10pct"].update(
+            await self.measured("floor_bookkeeping", by_pid, with_books)
         )
 
     async def measured(
@@ -747,6 +843,11 @@ class SizeRun:
             **_cpu(who, spent),
             f"{who}_requests": phase_requests((mgmt0, mgmt1), (managed0, managed1)),
         }
+
+
+def _provisioned(summary: KubeObject) -> bool:
+    features = (summary.get("status") or {}).get("featureSummaries") or []
+    return bool(features) and all(f.get("status") == "Provisioned" for f in features)
 
 
 def _cpu(who: str, spent: dict[str, float]) -> dict[str, Any]:

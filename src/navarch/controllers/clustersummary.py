@@ -1852,10 +1852,13 @@ class ClusterSummaryReconciler:
         gvks: dict[FeatureID, list[str]] = {
             f: _deployed_gvks(status, f) for f in (RESOURCES, KUSTOMIZE)
         }
+        key = (ctx.cluster_namespace, ctx.cluster_name)
+        connection = self.connections.get(key)  # read again after each await: it may be replaced
+        if connection is None and cluster is not None and _ready(cluster):
+            # not connected by this process yet (it has just started): _connected wakes this;
+            # going on would skip what needs the cluster (Helm, the drift agent's cache there)
+            return Requeue(WAIT_FOR_CLUSTER)
         if not leave and any(gvks.values()) and cluster is not None:
-            connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
-            if connection is None and _ready(cluster):
-                return Requeue(WAIT_FOR_CLUSTER)  # not connected by this process yet: _connected
             if connection is None:
                 await self._feature_status(
                     ctx,
@@ -1872,7 +1875,7 @@ class ClusterSummaryReconciler:
                 return Requeue(WAIT_FOR_CLUSTER)
         releases = [h.dump() for h in status.helm_release_summaries or []]
         if not leave and releases and cluster is not None and self.helm is not None:
-            connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
+            connection = self.connections.get(key)
             if connection is None:
                 return Requeue(WAIT_FOR_CLUSTER)
             helm_errors = await self.helm.withdraw(connection.config.to_kubeconfig(), releases)
@@ -1882,7 +1885,7 @@ class ClusterSummaryReconciler:
         for feature in (RESOURCES, KUSTOMIZE, HELM):
             await self._record(ctx, feature, None)
         if self._drift_detection(ctx) and cluster is not None:
-            connection = self.connections.get((ctx.cluster_namespace, ctx.cluster_name))
+            connection = self.connections.get(key)
             if connection is not None:  # an agent in the managed cluster: its cache, to remove
                 with contextlib.suppress(KubeError):
                     await self._drift_ready(ctx, connection)

@@ -18,9 +18,11 @@ from typing import Any
 
 import pytest
 
+from navarch.admin import register as reg
 from navarch.agent.managed import AGENT_NAMESPACE, resource_summary_name
 from navarch.agent.manifests import AGENT_ARGS, AGENT_NAME, DEFAULT_AGENT_IMAGE
 from navarch.api import names
+from navarch.engines.resources import TEMPLATE_ANNOTATION
 from navarch.kube import Client, UnknownKind
 from tests.chartrepo import ChartRepo, chart_repo
 from tests.cli import NAVARCH
@@ -30,12 +32,14 @@ from tests.integration.controllers.conftest import Manager, register_cluster
 from tests.integration.controllers.test_drift import data_is, drift_status
 from tests.integration.controllers.test_helm import greeter
 from tests.integration.controllers.test_profiles import (
+    CONFIG,
     absent,
     cleanup,
     cluster_profile,
     cm,
     configmap_source,
     get_or_none,
+    reconciles,
     uid,
 )
 from tests.integration.helpers import eventually
@@ -182,3 +186,90 @@ async def test_the_agent_in_the_managed_cluster_reports_and_the_manager_repairs(
         await eventually(
             lambda: gone(remote, rs_name), what="ResourceSummary removed from the cluster"
         )
+
+
+async def test_a_withdrawal_right_after_a_restart_waits_for_the_cluster_connection(
+    fleet: TestFleet, manager: Manager
+) -> None:
+    """A manager that has just started has connected no cluster yet (a paused cluster is not
+    probed, so stays unconnected). A ClusterSummary it withdraws meanwhile must wait for the
+    connection: its ResourceSummary lives in the managed cluster (the agent runs there), and
+    withdrawing without it would leave that behind. With LeavePolicies nothing else of the
+    withdrawal needs the cluster, so only this shows it."""
+    mgmt, ns, tag = fleet.client("mgmt"), f"m1r-{uid()}", uid()
+    remote = await fleet.own_cluster(OWN)
+    await mgmt.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    clusters = [f"r{i}" for i in range(3)]
+
+    async def set_cluster(name: str, patch: dict[str, Any]) -> None:
+        kind = (names.LIB_API_VERSION, names.SVELTOS_CLUSTER_KIND)
+        await mgmt.patch(*kind, name, patch, namespace=ns)
+
+    for name in clusters:
+        await reg.register(
+            mgmt,
+            reg.Registration(
+                namespace=ns,
+                cluster=name,
+                labels={"m1r": tag},
+                kubeconfig=fleet.fleet.kubeconfig_of(OWN).read_text(),
+                renew_token=False,
+            ),
+            reg.Rollback(),
+            lambda _m: None,
+        )
+        annotation = {names.DRIFT_AGENT_ANNOTATION: "managed-cluster"}
+        await set_cluster(name, {"metadata": {"annotations": annotation}})
+    templated = cm(f"m1r-{tag}-{{{{ .Cluster.metadata.name }}}}", "default", v="1")
+    source = configmap_source(f"src-m1r-{tag}", "default", templated)
+    source["metadata"]["annotations"] = {TEMPLATE_ANNOTATION: "ok"}
+    await mgmt.apply(source)
+    profile = f"m1r-{tag}"
+    await mgmt.apply(
+        cluster_profile(
+            profile,
+            {"m1r": tag},
+            [("default", f"src-m1r-{tag}")],
+            syncMode="ContinuousWithDriftDetection",
+            stopMatchingBehavior="LeavePolicies",
+        )
+    )
+    summaries = [f"{profile}-sveltos-{name}" for name in clusters]
+    in_cluster = [resource_summary_name((ns, s)) for s in summaries]
+
+    async def published_all() -> bool:
+        try:
+            return not any([await gone(remote, name) for name in in_cluster])
+        except UnknownKind:  # the manager has not installed the agent (and the CRD) yet
+            return False
+
+    await eventually(published_all, timeout=60, what="every ResourceSummary in the cluster")
+
+    await manager.stop()
+    for name in clusters:
+        await set_cluster(name, {"spec": {"paused": True}})
+    await cleanup(mgmt, profile)
+    for summary in summaries:  # withdrawn as soon as the new process sees them
+        await mgmt.delete(CONFIG, "ClusterSummary", summary, ns)
+    everywhere = len((await mgmt.list(CONFIG, "ClusterSummary")).items)
+    await manager.start()
+
+    async def seen() -> bool:
+        return await reconciles(manager, "clustersummary") >= everywhere
+
+    await eventually(seen, timeout=60, what="every ClusterSummary reconciled after the restart")
+    left = [s["metadata"]["name"] for s in (await mgmt.list(CONFIG, "ClusterSummary", ns)).items]
+    assert sorted(left) == summaries, "withdrawn without a connection to the cluster"
+    for name in clusters:
+        await set_cluster(name, {"spec": {"paused": False}})
+
+    async def withdrawn_all() -> bool:
+        if (await mgmt.list(CONFIG, "ClusterSummary", ns)).items:
+            return False
+        return all([await gone(remote, name) for name in in_cluster])
+
+    await eventually(withdrawn_all, timeout=60, what="every ResourceSummary removed")
+    for name in clusters:  # left in place, as LeavePolicies asks
+        assert not await absent(remote, f"m1r-{tag}-{name}", "default")
+        await remote.delete("v1", "ConfigMap", f"m1r-{tag}-{name}", "default")
+        await mgmt.delete(names.LIB_API_VERSION, "SveltosCluster", name, ns)
