@@ -1035,8 +1035,8 @@ class ClusterSummaryReconciler:
         return {**{r: h for r, h in current.items() if r not in old}, **hashes}
 
     def controller_wakeup(self, key: SummaryKey) -> None:
-        """An in-process agent reported drift of ``key``."""
-        self.controller.queue.add(key)
+        """An in-process agent reported drift of ``key``: repaired before queued deploys."""
+        self.controller.queue.add(key, urgent=True)
 
     def _resource_summary_changed(self, obj: KubeObject) -> None:
         status = obj.get("status") or {}
@@ -1044,8 +1044,8 @@ class ClusterSummaryReconciler:
             annotations = (obj.get("metadata") or {}).get("annotations") or {}
             name = annotations.get(names.CLUSTER_SUMMARY_NAME_ANNOTATION)
             namespace = annotations.get(names.CLUSTER_SUMMARY_NAMESPACE_ANNOTATION)
-            if name and namespace:
-                self.controller.queue.add((str(namespace), str(name)))
+            if name and namespace:  # an agent in the cluster reported drift: as above
+                self.controller.queue.add((str(namespace), str(name)), urgent=True)
 
     # -- helm -----------------------------------------------------------------------------
 

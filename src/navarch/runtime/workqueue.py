@@ -15,7 +15,13 @@ do by reading the current state; so the queue holds keys, not events, and:
   "requeue after 60 s" would start one more periodic chain, and a key's rate would grow with
   the number of events it ever had.
 
-Order is FIFO among ready keys, so one busy key cannot starve the others. Delayed keys sit in a
+Order is FIFO among ready keys, so one busy key cannot starve the others, with one exception:
+``add(key, urgent=True)`` puts a key in a lane served before the ordinary one. Drift reports
+use it. A profile reaching a thousand clusters queues a thousand keys, and a drift repair
+behind them would wait for all of them (about a minute at N=1,000) instead of milliseconds.
+A key already waiting in the ordinary lane moves up; a key being processed is queued urgently
+when its worker is done. Urgent keys are FIFO among themselves, and each waits at most once,
+so even a flapping object cannot take more than one worker at a time. Delayed keys sit in a
 heap served by one timer task; nothing polls. A delay of ``COARSE_AFTER`` seconds or more ends
 on the next whole ``COARSE`` second of the loop clock: periodic requeues (each SveltosCluster's
 probe every 60 s) then come due in batches, one timer wake-up and one burst of requests for
@@ -91,6 +97,10 @@ class WorkQueue(Generic[K]):
         self.name = name
         self.rate_limiter = rate_limiter if rate_limiter is not None else RateLimiter()
         self._queue: deque[K] = deque()
+        # keys added urgently wait here, served first; a key that moved up from ``_queue`` leaves
+        # a copy there, skipped when reached (only a key in ``_dirty`` is handed out)
+        self._urgent: deque[K] = deque()
+        self._urgent_keys: set[K] = set()  # the waiting (or parked) keys added urgently
         self._dirty: set[K] = set()
         self._processing: set[K] = set()
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -101,20 +111,28 @@ class WorkQueue(Generic[K]):
         self._timer: asyncio.TimerHandle | None = None
 
     def __len__(self) -> int:
-        return len(self._queue)
+        """Keys ready to be handed out (parked keys, waiting for their worker, not counted)."""
+        return len(self._dirty) - sum(1 for key in self._processing if key in self._dirty)
 
     @property
     def shutting_down(self) -> bool:
         return self._shutting_down
 
-    def add(self, key: K) -> None:
-        """Queue ``key`` unless it is already waiting; park it if a worker holds it."""
-        if self._shutting_down or key in self._dirty:
+    def add(self, key: K, *, urgent: bool = False) -> None:
+        """Queue ``key`` unless it is already waiting; park it if a worker holds it.
+        ``urgent``: serve it before every key added without (moving it up if it waits)."""
+        if self._shutting_down:
+            return
+        if urgent:
+            if key in self._urgent_keys:
+                return
+            self._urgent_keys.add(key)
+        elif key in self._dirty:
             return
         self._dirty.add(key)
         if key in self._processing:
             return
-        self._queue.append(key)
+        (self._urgent if urgent else self._queue).append(key)
         self._wake()
 
     def add_after(self, key: K, delay: float) -> None:
@@ -147,10 +165,11 @@ class WorkQueue(Generic[K]):
     async def get(self) -> K:
         """The next key to process; the caller must call ``done(key)`` when finished."""
         while True:
-            if self._queue:
-                key = self._queue.popleft()
+            key = self._next()
+            if key is not None:
                 self._processing.add(key)
                 self._dirty.discard(key)
+                self._urgent_keys.discard(key)
                 return key
             if self._shutting_down:
                 raise ShutDown
@@ -163,11 +182,21 @@ class WorkQueue(Generic[K]):
                     self._wake()  # pass the wake-up this worker received to another one
                 raise
 
+    def _next(self) -> K | None:
+        """The next key to hand out: urgent ones first, skipping copies left behind by a key
+        that moved up (no longer waiting, or held by a worker and parked)."""
+        for lane in (self._urgent, self._queue):
+            while lane:
+                key = lane.popleft()
+                if key in self._dirty and key not in self._processing:
+                    return key
+        return None
+
     def done(self, key: K) -> None:
         """Mark ``key`` finished; if it was added meanwhile, it is queued again now."""
         self._processing.discard(key)
         if key in self._dirty:
-            self._queue.append(key)
+            (self._urgent if key in self._urgent_keys else self._queue).append(key)
             self._wake()
 
     def shutdown(self) -> None:

@@ -45,6 +45,47 @@ async def test_a_key_added_while_processing_is_parked_until_done() -> None:
     assert await queue.get() == "a"
 
 
+async def test_an_urgent_key_is_served_before_the_keys_already_waiting() -> None:
+    queue: WorkQueue[str] = WorkQueue()
+    for key in ["a", "b", "c", "d"]:
+        queue.add(key)
+    queue.add("x", urgent=True)
+    queue.add("c", urgent=True)  # already waiting: moves up, and is still handed out once
+    queue.add("c", urgent=True)
+    queue.add("x")  # an ordinary add of an urgent key leaves it urgent
+    assert len(queue) == 5
+    assert await drain(queue) == ["x", "c", "a", "b", "d"]
+    assert len(queue) == 0
+
+
+async def test_an_urgent_add_while_processing_queues_the_key_urgently_when_done() -> None:
+    queue: WorkQueue[str] = WorkQueue()
+    queue.add("a")
+    key = await queue.get()
+    queue.add("b")
+    queue.add("a", urgent=True)  # drift reported while a worker holds "a"
+    assert len(queue) == 1, "parked, not ready"
+    queue.done(key)
+    assert await drain(queue) == ["a", "b"]
+
+
+async def test_a_key_that_moved_up_and_came_back_is_handed_out_once_per_add() -> None:
+    queue: WorkQueue[str] = WorkQueue()
+    queue.add("a")
+    queue.add("b")
+    queue.add("a", urgent=True)  # "a" now also waits in the urgent lane
+    first = await queue.get()
+    assert first == "a"
+    queue.add("a")  # added again while processing: parked
+    # the copy "a" left in the ordinary lane must not hand it to a second worker meanwhile
+    assert await queue.get() == "b"
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(queue.get(), timeout=0.05)
+    queue.done(first)
+    assert await drain(queue) == ["a"]
+    assert len(queue) == 0
+
+
 async def test_no_two_workers_ever_hold_the_same_key() -> None:
     queue: WorkQueue[int] = WorkQueue()
     holding: set[int] = set()
